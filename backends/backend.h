@@ -1,0 +1,114 @@
+/* The backend vtable (DESIGN §5). Views and headless commands ask for data
+ * through it and never know which backend they talk to. */
+#ifndef LD_BACKEND_H
+#define LD_BACKEND_H
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/err.h"
+#include "queries/mapping.h"
+#include "queries/panels.h"
+#include "queries/query.h"
+#include "queries/timerange.h"
+
+/* Load progress, written by the backend, read by anyone (atomics). */
+struct progress {
+	_Atomic uint64_t bytes_done;
+	_Atomic uint64_t bytes_total;	/* 0 when unknown (stdin, .gz) */
+	_Atomic uint64_t records;
+	_Atomic int	 done;		/* 1 once the initial load finished */
+	_Atomic int	 from_index;	/* 1 if read back from the index, not parsed */
+};
+
+struct backend_opts {
+	const char *const *sources;	/* as given on the command line */
+	size_t		   nsources;
+	const struct mapping *map;	/* copied by open */
+	size_t		   max_line;	/* longest line kept, bytes (default 16 MiB) */
+	int		   follow;	/* keep reading appended lines */
+	const char	  *cache_dir;	/* index directory; NULL: $XDG_CACHE_HOME/logdive; "": no index */
+};
+
+struct query_opts {
+	const struct q_node *query;	/* resolved against fields(); NULL: everything */
+	int		     has_range;	/* 0: the data's own extent (file sources) */
+	struct time_range    range;
+	int64_t		     bucket;	/* ns; 0: automatic (about 60 buckets) */
+	const char	    *group_by;	/* full path; NULL: the mapping's group role */
+};
+
+enum hit_sort { SORT_TIME_ASC, SORT_TIME_DESC, SORT_LATENCY_DESC, SORT_LATENCY_ASC };
+
+struct search_req {
+	struct query_opts q;
+	const char	*group_value;	/* only records whose group field equals it; NULL: any */
+	double		 min_latency;	/* NAN: no bound; else latency >= this */
+	enum hit_sort	 sort;
+	size_t		 limit;		/* 0: all */
+};
+
+/* One record as the lists show it. Strings are NUL-terminated, owned by the
+ * hitlist, NULL when absent. */
+struct hit {
+	int64_t	 t;			/* TIME_NONE if none */
+	double	 latency;		/* NAN if not a number */
+	double	 confidence;		/* NAN if none */
+	char	*service, *group, *level, *message, *event, *trace_id, *request_id;
+	int	 naive_time;
+	uint64_t loc[2];		/* backend-private location of the record */
+};
+
+struct hitlist {
+	struct hit	*v;
+	size_t		 n, cap;
+	size_t		 total;		/* matches before the limit */
+};
+void	hitlist_free(struct hitlist *l);
+/* Append a zeroed hit (latency/confidence NAN, t TIME_NONE); returns it. */
+struct hit *hitlist_push(struct hitlist *l);
+
+struct backend;
+
+struct backend_ops {
+	const char *name;		/* "file", "elasticsearch", "loki" */
+	/* Check sources, set up; quick. */
+	int	(*open)(struct backend *b, const struct backend_opts *o, struct ld_err *err);
+	/* Initial load (may take long; updates b->progress; honours b->cancel).
+	 * Other calls may run concurrently from another thread and see what is
+	 * loaded so far. */
+	int	(*load)(struct backend *b, struct ld_err *err);
+	/* Known full field paths (for suffix resolution). Array and strings
+	 * owned by the backend, valid until the next call or close. */
+	int	(*fields)(struct backend *b, const char *const **paths, size_t *n);
+	int	(*panels)(struct backend *b, const struct query_opts *q, struct panels *out,
+		    struct ld_err *err);
+	int	(*search)(struct backend *b, const struct search_req *r, struct hitlist *out,
+		    struct ld_err *err);
+	/* Every record whose trace_id equals id, else whose request_id does,
+	 * across all sources, time-ordered. LD_NOMATCH if none. */
+	int	(*trace)(struct backend *b, const char *id, struct hitlist *out,
+		    struct ld_err *err);
+	/* The record's full text (one JSON object) as in the source; caller frees. */
+	char	*(*record)(struct backend *b, const struct hit *h, struct ld_err *err);
+	/* --follow: read what was appended (or re-read a truncated/rotated
+	 * file). Returns 1 if anything changed, 0 if not, -1 on error. */
+	int	(*poll)(struct backend *b, struct ld_err *err);
+	void	(*close)(struct backend *b);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	struct mapping	 map;
+	struct progress	 progress;
+	_Atomic int	 cancel;	/* set to 1 to cancel the running call */
+	void		*priv;
+};
+
+/* Pick the backend for the sources (es+…, loki+…, else files) and open it.
+ * Returns NULL with err set. Free with backend_close. */
+struct backend	*backend_open(const struct backend_opts *o, struct ld_err *err);
+void		 backend_close(struct backend *b);
+
+extern const struct backend_ops file_backend_ops;
+
+#endif
