@@ -1,1 +1,93 @@
 #include "config.h"
+#include "backends/backend.h"
+#include "lib/xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void
+hitlist_free(struct hitlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct hit *h = &l->v[i];
+		free(h->service);
+		free(h->group);
+		free(h->level);
+		free(h->message);
+		free(h->event);
+		free(h->trace_id);
+		free(h->request_id);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+struct hit *
+hitlist_push(struct hitlist *l)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+	}
+	struct hit *h = &l->v[l->n++];
+	memset(h, 0, sizeof *h);
+	h->t = INT64_MIN;
+	h->latency = h->confidence = NAN;
+	return h;
+}
+
+static int
+has_prefix(const char *s, const char *p)
+{
+	return strncasecmp(s, p, strlen(p)) == 0;
+}
+
+struct backend *
+backend_open(const struct backend_opts *o, struct ld_err *err)
+{
+	const struct backend_ops *ops = &file_backend_ops;
+
+	if (o->nsources == 0) {
+		err_set(err, LD_EUSAGE, "no source given: name a file, a glob, '-' for "
+		    "standard input, es+https://… or loki+https://…");
+		return NULL;
+	}
+	for (size_t i = 0; i < o->nsources; i++) {
+		const char *s = o->sources[i];
+		if (has_prefix(s, "es+") || has_prefix(s, "loki+") ||
+		    has_prefix(s, "http://") || has_prefix(s, "https://")) {
+			err_set(err, LD_EUSAGE, "%s: Elasticsearch and Loki sources are not "
+			    "supported yet in this build; use JSON-lines files",
+			    has_prefix(s, "es+") ? "es+" : has_prefix(s, "loki+") ? "loki+" : "http");
+			return NULL;
+		}
+	}
+	struct backend *b = xcalloc(1, sizeof *b);
+	b->ops = ops;
+	if (o->map) {
+		for (int r = 0; r < ROLE_COUNT; r++) {
+			for (size_t i = 0; i < o->map->npaths[r]; i++)
+				b->map.paths[r][i] = xstrdup(o->map->paths[r][i]);
+			b->map.npaths[r] = o->map->npaths[r];
+		}
+	} else
+		mapping_default(&b->map);
+	if (ops->open(b, o, err) != LD_OK) {
+		backend_close(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+backend_close(struct backend *b)
+{
+	if (b == NULL)
+		return;
+	if (b->ops && b->ops->close)
+		b->ops->close(b);
+	mapping_free(&b->map);
+	free(b);
+}

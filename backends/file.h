@@ -1,0 +1,81 @@
+/* The file backend: JSON-lines files (plain, .gz, stdin), scanned on every
+ * core into columns of the mapped roles, persisted by fileindex.c. */
+#ifndef LD_FILE_H
+#define LD_FILE_H
+#include <stdint.h>
+
+/* One line of a source, as indexed. 72 bytes; the index stores these. */
+enum rec_kind {
+	REC_OK = 0, REC_INVALID_JSON, REC_INVALID_UTF8, REC_TOO_LONG, REC_NO_TIME
+};
+#define REC_KIND(f)	((f) & 7)
+#define REC_NAIVE	0x08	/* time had no zone */
+#define REC_BAD_TYPE	0x10	/* a role field of the wrong type */
+#define REC_ERROR	0x20	/* level is ERROR */
+#define REC_CACHE_SET	0x40	/* cache_hit is a boolean ... */
+#define REC_CACHE_HIT	0x80	/* ... and true */
+
+struct rec {
+	int64_t	 t;		/* ns; invalid lines: the last valid time before them */
+	uint64_t off;		/* byte offset of the line in the source */
+	double	 latency;	/* NAN if not a number */
+	double	 confidence;	/* NAN if none */
+	double	 drift;		/* NAN if none */
+	uint64_t trace_h;	/* hash64 of the trace_id, 0 none */
+	uint64_t req_h;		/* hash64 of the request_id, 0 none */
+	uint32_t len;		/* line length without the newline */
+	uint32_t group;		/* interned group value + 1, 0 none */
+	uint32_t version;	/* interned version value + 1, 0 none */
+	uint16_t src;
+	uint8_t	 flags;
+	uint8_t	 pad;
+};
+
+#include <pthread.h>
+#include "backends/jscan.h"
+#include "backends/reader.h"
+#include "lib/strmap.h"
+#include "queries/mapping.h"
+
+/* Internals shared by file.c and fileindex.c. */
+struct seg {
+	struct rec	*v;
+	size_t		 n, cap;
+};
+
+struct fsrc {
+	struct rsrc	 r;
+	int		 deferred;	/* "-" or .gz: opened (spooled) by load */
+	uint64_t	 scanned;	/* bytes consumed (up to the last complete line in follow mode) */
+	struct seg	*segs;		/* in file order */
+	size_t		 nsegs;
+};
+
+struct fb {
+	struct fsrc	*srcs;
+	size_t		 nsrcs;
+	size_t		 max_line;
+	int		 follow;
+	char		*cache_dir;
+	pthread_rwlock_t lock;
+	struct strmap	 groups, versions, fields;
+	const char	**field_list;	/* sorted snapshot for fields() */
+	size_t		 nfield_list;
+	int64_t		 tmin, tmax;	/* extent of valid records */
+	uint64_t	 nrecs;
+	/* the compiled role paths */
+	struct jscan_paths *ps;
+	int		 role_at[ROLE_COUNT][MAPPING_MAX_CANDIDATES];
+	size_t		 npaths;
+};
+
+struct backend;
+
+/* Append n records as a new segment of s (fileindex.c reading an index
+ * back). v is taken over (allocated with xmalloc). Records' group and
+ * version fields are 1-based ids into groups[] and versions[] (0: none);
+ * they are remapped to the backend's tables. fields are paths seen in s. */
+void	file_append_segment(struct backend *b, struct fsrc *s, struct rec *v, size_t n,
+	    char *const *groups, size_t ngroups, char *const *versions, size_t nversions,
+	    char *const *fields, size_t nfields);
+#endif

@@ -1,1 +1,235 @@
 #include "config.h"
+#include "queries/output.h"
+#include "lib/buf.h"
+#include "lib/strutil.h"
+#include "lib/timeutil.h"
+#include "lib/xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+out_format_parse(const char *s)
+{
+	if (strcmp(s, "table") == 0)
+		return OUT_TABLE;
+	if (strcmp(s, "json") == 0)
+		return OUT_JSON;
+	if (strcmp(s, "jsonl") == 0)
+		return OUT_JSONL;
+	if (strcmp(s, "csv") == 0)
+		return OUT_CSV;
+	return -1;
+}
+
+/* Visible, at most cols columns (0: no limit), printed with padding. */
+static void
+put_cell(FILE *out, const char *s, size_t cols, int pad)
+{
+	char *v = str_visible(s ? s : "-", s ? strlen(s) : 1, 0);
+	char *t = cols ? str_trunc(v, cols, "~") : xstrdup(v);
+	fputs(t, out);
+	if (pad && cols) {
+		for (size_t w = str_width(t); w < cols; w++)
+			fputc(' ', out);
+	}
+	free(t);
+	free(v);
+}
+
+static void
+csv_cell(FILE *out, const char *s)
+{
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+fmt_time(int64_t t, char *s, size_t n)
+{
+	if (t == TIME_NONE)
+		snprintf(s, n, "-");
+	else
+		time_format_iso(t, 3, s, n);
+}
+
+static void
+fmt_opt(double v, int decimals, char *s, size_t n)
+{
+	if (isnan(v))
+		snprintf(s, n, "-");
+	else
+		snprintf(s, n, "%.*f", decimals, v);
+}
+
+/* Print the raw records of l, one per line, or as a JSON array body. */
+static void
+print_raw(struct backend *b, const struct hitlist *l, FILE *out, int array)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *rec = b->ops->record(b, &l->v[i], NULL);
+		if (array)
+			fputs(i ? ",\n  " : "\n  ", out);
+		fputs(rec ? rec : "null", out);
+		if (!array)
+			fputc('\n', out);
+		free(rec);
+	}
+}
+
+void
+output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE *out)
+{
+	char ts[48], lat[32], conf[32];
+
+	switch (f) {
+	case OUT_JSONL:
+		print_raw(b, l, out, 0);
+		return;
+	case OUT_JSON:
+		fprintf(out, "{\"total\": %zu, \"records\": [", l->total);
+		print_raw(b, l, out, 1);
+		fputs(l->n ? "\n]}\n" : "]}\n", out);
+		return;
+	case OUT_CSV:
+		fputs("time,service,group,latency_ms,confidence,level,event,trace_id,"
+		    "request_id,message\n", out);
+		for (size_t i = 0; i < l->n; i++) {
+			const struct hit *h = &l->v[i];
+			fmt_time(h->t, ts, sizeof ts);
+			fmt_opt(h->latency, 3, lat, sizeof lat);
+			fmt_opt(h->confidence, 4, conf, sizeof conf);
+			fprintf(out, "%s,", h->t == TIME_NONE ? "" : ts);
+			csv_cell(out, h->service);
+			fputc(',', out);
+			csv_cell(out, h->group);
+			fprintf(out, ",%s,%s,", isnan(h->latency) ? "" : lat,
+			    isnan(h->confidence) ? "" : conf);
+			csv_cell(out, h->level);
+			fputc(',', out);
+			csv_cell(out, h->event);
+			fputc(',', out);
+			csv_cell(out, h->trace_id);
+			fputc(',', out);
+			csv_cell(out, h->request_id);
+			fputc(',', out);
+			csv_cell(out, h->message);
+			fputc('\n', out);
+		}
+		return;
+	case OUT_TABLE:
+		break;
+	}
+	fprintf(out, "%-24s %-26s %-16s %10s %6s %-5s %s\n", "time", "service", "variant",
+	    "latency", "conf", "level", "message");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct hit *h = &l->v[i];
+		fmt_time(h->t, ts, sizeof ts);
+		fmt_opt(h->latency, 1, lat, sizeof lat);
+		fmt_opt(h->confidence, 2, conf, sizeof conf);
+		fprintf(out, "%-24s ", ts);
+		put_cell(out, h->service, 26, 1);
+		fputc(' ', out);
+		put_cell(out, h->group, 16, 1);
+		fprintf(out, " %10s %6s ", lat, conf);
+		put_cell(out, h->level, 5, 1);
+		fputc(' ', out);
+		put_cell(out, h->message ? h->message : h->event, 60, 0);
+		fputc('\n', out);
+	}
+	if (l->total > l->n)
+		fprintf(out, "(%zu of %zu records; raise --limit for more)\n", l->n, l->total);
+}
+
+void
+output_trace(struct backend *b, const char *id, const struct hitlist *l,
+    enum out_format f, FILE *out)
+{
+	struct buf bb = BUF_INIT;
+	char ts[48], lat[32];
+
+	switch (f) {
+	case OUT_JSONL:
+		print_raw(b, l, out, 0);
+		return;
+	case OUT_JSON:
+		buf_adds(&bb, "{\"id\": ");
+		buf_add_json_string(&bb, id, strlen(id));
+		fputs(bb.p, out);
+		buf_free(&bb);
+		fputs(", \"records\": [", out);
+		print_raw(b, l, out, 1);
+		fputs(l->n ? "\n]}\n" : "]}\n", out);
+		return;
+	default:
+		break;
+	}
+	int64_t t0 = l->n ? l->v[0].t : 0, tend = t0;
+	size_t slow = 0;
+	int64_t slowgap = -1;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].t != TIME_NONE && l->v[i].t > tend)
+			tend = l->v[i].t;
+		if (i > 0 && l->v[i].t - l->v[i - 1].t > slowgap) {
+			slowgap = l->v[i].t - l->v[i - 1].t;
+			slow = i;
+		}
+	}
+	double span = (double)(tend - t0);
+	if (f == OUT_CSV)
+		fputs("time,offset_ms,gap_ms,service,event,latency_ms,slowest\n", out);
+	else {
+		char *v = str_visible(id, strlen(id), 0);
+		fprintf(out, "trace %s: %zu records over %.3f ms\n", v, l->n, span / 1e6);
+		free(v);
+		fprintf(out, "%-24s %10s %10s  %-26s %-20s %10s  %s\n", "time", "offset",
+		    "gap", "service", "event", "latency", "");
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct hit *h = &l->v[i];
+		double off = (double)(h->t - t0) / 1e6;
+		double gap = i ? (double)(h->t - l->v[i - 1].t) / 1e6 : 0;
+		fmt_time(h->t, ts, sizeof ts);
+		fmt_opt(h->latency, 1, lat, sizeof lat);
+		if (f == OUT_CSV) {
+			fprintf(out, "%s,%.3f,%.3f,", ts, off, gap);
+			csv_cell(out, h->service);
+			fputc(',', out);
+			csv_cell(out, h->event);
+			fprintf(out, ",%s,%d\n", isnan(h->latency) ? "" : lat,
+			    l->n > 1 && i == slow);
+			continue;
+		}
+		fprintf(out, "%-24s %8.1fms %8.1fms  ", ts, off, gap);
+		put_cell(out, h->service, 26, 1);
+		fputc(' ', out);
+		put_cell(out, h->event, 20, 1);
+		fprintf(out, " %10s  ", lat);
+		/* the bar spans the gap this step took: previous record to this one */
+		int width = 30;
+		double prevoff = i ? (double)(l->v[i - 1].t - t0) : 0;
+		int startc = span > 0 ? (int)(prevoff / span * (width - 1)) : 0;
+		int endc = span > 0 ? (int)(off * 1e6 / span * (width - 1)) + 1 : 1;
+		if (endc <= startc)
+			endc = startc + 1;
+		if (endc > width)
+			endc = width;
+		for (int c = 0; c < width; c++)
+			fputc(c < startc ? ' ' : c < endc ? '#' : ' ', out);
+		if (l->n > 1 && i == slow)
+			fputs(" * slowest step", out);
+		fputc('\n', out);
+	}
+}

@@ -1,1 +1,581 @@
 #include "config.h"
+#include "queries/panels.h"
+#include "queries/stats.h"
+#include "lib/buf.h"
+#include "lib/strmap.h"
+#include "lib/timeutil.h"
+#include "lib/xalloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const double lat_hist_bounds[LAT_HIST_BINS] = {
+	5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, INFINITY
+};
+
+#define NO_GROUP "(none)"
+
+struct dvec {
+	double	*v;
+	size_t	 n, cap;
+};
+
+static void
+dvec_push(struct dvec *d, double x)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 256;
+		d->v = xreallocarray(d->v, d->cap, sizeof *d->v);
+	}
+	d->v[d->n++] = x;
+}
+
+struct sumcount {
+	double		sum;
+	uint64_t	count;
+};
+
+struct bgroup {
+	struct dvec	  lat;
+	struct sumcount	 *conf;		/* nbuckets */
+};
+
+struct panels_builder {
+	struct time_range r;
+	int64_t		 w, first;
+	size_t		 nb;
+	struct strmap	 keys;		/* group keys */
+	struct bgroup	*groups;
+	size_t		 gcap;
+	struct strmap	 versions;
+	uint64_t	*vcount;
+	size_t		 vcap;
+	struct sumcount	*conf, *drift;
+	struct cache_point *cache;
+	struct err_point *errors;
+	struct sumcount	 conf_all, conf_prev;
+	uint64_t	 invalid_unbucketed;
+};
+
+int64_t
+panels_bucket_time(const struct panels *p, size_t i)
+{
+	return p->first + (int64_t)i * p->bucket;
+}
+
+struct panels_builder *
+panels_builder_new(const struct time_range *r, int64_t bucket)
+{
+	struct panels_builder *b = xcalloc(1, sizeof *b);
+	b->r = *r;
+	b->w = bucket;
+	b->first = time_floor(r->start, bucket);
+	b->nb = (size_t)bucket_count(r, bucket);
+	b->conf = xcalloc(b->nb, sizeof *b->conf);
+	b->drift = xcalloc(b->nb, sizeof *b->drift);
+	b->cache = xcalloc(b->nb, sizeof *b->cache);
+	b->errors = xcalloc(b->nb, sizeof *b->errors);
+	return b;
+}
+
+static long
+bucket_of(const struct panels_builder *b, int64_t t)
+{
+	if (t == TIME_NONE || t < b->r.start || t >= b->r.end)
+		return -1;
+	return (long)((t - b->first) / b->w);
+}
+
+static struct bgroup *
+group_for(struct panels_builder *b, const char *key, size_t len)
+{
+	uint32_t id = strmap_intern(&b->keys, key, len);
+	if (id >= b->gcap) {
+		size_t ncap = b->gcap ? b->gcap * 2 : 8;
+		b->groups = xreallocarray(b->groups, ncap, sizeof *b->groups);
+		memset(b->groups + b->gcap, 0, (ncap - b->gcap) * sizeof *b->groups);
+		b->gcap = ncap;
+	}
+	struct bgroup *g = &b->groups[id];
+	if (g->conf == NULL)
+		g->conf = xcalloc(b->nb, sizeof *g->conf);
+	return g;
+}
+
+void
+panels_builder_add(struct panels_builder *b, const struct panels_row *row)
+{
+	long i = bucket_of(b, row->t);
+	if (i < 0)
+		return;
+	const char *gk = row->group ? row->group : NO_GROUP;
+	size_t gl = row->group ? row->grouplen : strlen(NO_GROUP);
+	struct bgroup *g = NULL;
+
+	b->errors[i].total++;
+	if (row->is_error)
+		b->errors[i].errors++;
+	if (!isnan(row->latency)) {
+		g = group_for(b, gk, gl);
+		dvec_push(&g->lat, row->latency);
+	}
+	if (!isnan(row->confidence)) {
+		b->conf[i].sum += row->confidence;
+		b->conf[i].count++;
+		b->conf_all.sum += row->confidence;
+		b->conf_all.count++;
+		if (g == NULL)
+			g = group_for(b, gk, gl);
+		g->conf[i].sum += row->confidence;
+		g->conf[i].count++;
+	}
+	if (row->cache_hit >= 0) {
+		b->cache[i].total++;
+		b->cache[i].hits += (uint64_t)row->cache_hit;
+	}
+	if (!isnan(row->drift)) {
+		b->drift[i].sum += row->drift;
+		b->drift[i].count++;
+	}
+	if (row->version != NULL) {
+		uint32_t id = strmap_intern(&b->versions, row->version, row->versionlen);
+		if (id >= b->vcap) {
+			size_t ncap = b->vcap ? b->vcap * 2 : 8;
+			b->vcount = xreallocarray(b->vcount, ncap, sizeof *b->vcount);
+			memset(b->vcount + b->vcap, 0, (ncap - b->vcap) * sizeof *b->vcount);
+			b->vcap = ncap;
+		}
+		b->vcount[id]++;
+	}
+}
+
+void
+panels_builder_add_prev(struct panels_builder *b, double confidence)
+{
+	if (!isnan(confidence)) {
+		b->conf_prev.sum += confidence;
+		b->conf_prev.count++;
+	}
+}
+
+void
+panels_builder_add_invalid(struct panels_builder *b, int64_t t)
+{
+	long i = bucket_of(b, t);
+	if (i < 0)
+		b->invalid_unbucketed++;
+	else
+		b->errors[i].invalid++;
+}
+
+static int
+cmp_group(const void *x, const void *y)
+{
+	const struct lat_group *a = x, *c = y;
+	if (a->count != c->count)
+		return a->count > c->count ? -1 : 1;
+	return strcmp(a->key, c->key);
+}
+
+static int
+cmp_share(const void *x, const void *y)
+{
+	const struct share_row *a = x, *c = y;
+	if (a->count != c->count)
+		return a->count > c->count ? -1 : 1;
+	return strcmp(a->key, c->key);
+}
+
+static void
+mean_points(struct mean_point *out, const struct sumcount *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i].count = in[i].count;
+		out[i].mean = in[i].count ? in[i].sum / (double)in[i].count : NAN;
+	}
+}
+
+void
+panels_builder_finish(struct panels_builder *b, struct panels *p)
+{
+	size_t ng = b->keys.n;
+
+	p->range = b->r;
+	p->bucket = b->w;
+	p->first = b->first;
+	p->nbuckets = b->nb;
+	p->exact = 1;
+	p->groups = xcalloc(ng, sizeof *p->groups);
+	p->ngroups = ng;
+	for (size_t id = 0; id < ng; id++) {
+		struct lat_group *lg = &p->groups[id];
+		struct dvec *d = &b->groups[id].lat;
+		lg->key = xstrdup(b->keys.keys[id]);
+		lg->count = d->n;
+		if (d->n > 0) {
+			sort_doubles(d->v, d->n);
+			lg->p50 = percentile_sorted(d->v, d->n, 50);
+			lg->p95 = percentile_sorted(d->v, d->n, 95);
+			lg->p99 = percentile_sorted(d->v, d->n, 99);
+		} else
+			lg->p50 = lg->p95 = lg->p99 = NAN;
+		size_t j = 0;
+		for (int k = 0; k < LAT_HIST_BINS; k++) {
+			while (j < d->n && d->v[j] <= lat_hist_bounds[k])
+				j++;
+			lg->hist[k].le = lat_hist_bounds[k];
+			lg->hist[k].count = j;
+		}
+	}
+	/* Confidence series follow the final group order: sort first, keeping
+	 * the builder's group index with each. */
+	size_t *order = xcalloc(ng ? ng : 1, sizeof *order);
+	{
+		struct { struct lat_group g; size_t id; } *tmp = xcalloc(ng ? ng : 1, sizeof *tmp);
+		for (size_t i = 0; i < ng; i++) {
+			tmp[i].g = p->groups[i];
+			tmp[i].id = i;
+		}
+		/* insertion sort: few groups */
+		for (size_t i = 1; i < ng; i++) {
+			for (size_t k = i; k > 0 && cmp_group(&tmp[k - 1].g, &tmp[k].g) > 0; k--) {
+				__typeof__(*tmp) s = tmp[k];
+				tmp[k] = tmp[k - 1];
+				tmp[k - 1] = s;
+			}
+		}
+		for (size_t i = 0; i < ng; i++) {
+			p->groups[i] = tmp[i].g;
+			order[i] = tmp[i].id;
+		}
+		free(tmp);
+	}
+	p->nconf = ng + 1;
+	p->conf = xcalloc(p->nconf, sizeof *p->conf);
+	p->conf[0].key = xstrdup("*");
+	p->conf[0].pts = xcalloc(b->nb, sizeof *p->conf[0].pts);
+	mean_points(p->conf[0].pts, b->conf, b->nb);
+	for (size_t i = 0; i < ng; i++) {
+		p->conf[i + 1].key = xstrdup(p->groups[i].key);
+		p->conf[i + 1].pts = xcalloc(b->nb, sizeof *p->conf[i + 1].pts);
+		mean_points(p->conf[i + 1].pts, b->groups[order[i]].conf, b->nb);
+	}
+	free(order);
+	p->conf_mean = b->conf_all.count ? b->conf_all.sum / (double)b->conf_all.count : NAN;
+	p->conf_prev = b->conf_prev.count ? b->conf_prev.sum / (double)b->conf_prev.count : NAN;
+	p->cache = b->cache;
+	p->errors = b->errors;
+	p->drift = xcalloc(b->nb, sizeof *p->drift);
+	mean_points(p->drift, b->drift, b->nb);
+	p->nversions = b->versions.n;
+	p->versions = xcalloc(p->nversions ? p->nversions : 1, sizeof *p->versions);
+	for (size_t i = 0; i < p->nversions; i++) {
+		p->versions[i].key = xstrdup(b->versions.keys[i]);
+		p->versions[i].count = b->vcount[i];
+	}
+	qsort(p->versions, p->nversions, sizeof *p->versions, cmp_share);
+
+	for (size_t id = 0; id < ng; id++) {
+		free(b->groups[id].lat.v);
+		free(b->groups[id].conf);
+	}
+	free(b->groups);
+	strmap_free(&b->keys);
+	strmap_free(&b->versions);
+	free(b->vcount);
+	free(b->conf);
+	free(b->drift);
+	free(b);
+}
+
+void
+panels_free(struct panels *p)
+{
+	for (size_t i = 0; i < p->ngroups; i++)
+		free(p->groups[i].key);
+	free(p->groups);
+	for (size_t i = 0; i < p->nconf; i++) {
+		free(p->conf[i].key);
+		free(p->conf[i].pts);
+	}
+	free(p->conf);
+	free(p->cache);
+	free(p->errors);
+	free(p->drift);
+	for (size_t i = 0; i < p->nversions; i++)
+		free(p->versions[i].key);
+	free(p->versions);
+	free(p->latency_field);
+	free(p->group_by);
+	free(p->version_field);
+	memset(p, 0, sizeof *p);
+}
+
+/* ---- printing ---- */
+
+/* Shortest text that reads back as the same double; integral values keep
+ * a ".0" so that floats look like floats. NAN/inf print as null. */
+static void
+add_double(struct buf *b, double v)
+{
+	char s[40];
+	if (!isfinite(v)) {
+		buf_adds(b, "null");
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(s, sizeof s, "%.*g", prec, v);
+		if (strtod(s, NULL) == v)
+			break;
+	}
+	buf_adds(b, s);
+	if (strpbrk(s, ".eEn") == NULL)
+		buf_adds(b, ".0");
+}
+
+static void
+add_time(struct buf *b, int64_t t)
+{
+	char s[48];
+	time_format_iso(t, -1, s, sizeof s);
+	buf_printf(b, "\"%s\"", s);
+}
+
+static void
+add_str(struct buf *b, const char *s)
+{
+	buf_add_json_string(b, s, strlen(s));
+}
+
+void
+panels_print_json(const struct panels *p, const char *const *sources, size_t nsources,
+    FILE *out)
+{
+	struct buf b = BUF_INIT;
+	const struct record_counts *rc = &p->records;
+
+	buf_adds(&b, "{\n  \"source\": [");
+	for (size_t i = 0; i < nsources; i++) {
+		if (i)
+			buf_adds(&b, ", ");
+		add_str(&b, sources[i]);
+	}
+	buf_adds(&b, "],\n  \"range\": {\"start\": ");
+	add_time(&b, p->range.start);
+	buf_adds(&b, ", \"end\": ");
+	add_time(&b, p->range.end);
+	buf_printf(&b, "},\n  \"bucket_seconds\": %g,\n", (double)p->bucket / 1e9);
+	buf_printf(&b, "  \"records\": {\"total\": %llu, \"invalid_json\": %llu, "
+	    "\"no_time\": %llu, \"naive_time\": %llu, \"bad_type\": %llu, "
+	    "\"invalid_utf8\": %llu, \"too_long\": %llu},\n",
+	    (unsigned long long)rc->total, (unsigned long long)rc->invalid_json,
+	    (unsigned long long)rc->no_time, (unsigned long long)rc->naive_time,
+	    (unsigned long long)rc->bad_type, (unsigned long long)rc->invalid_utf8,
+	    (unsigned long long)rc->too_long);
+	buf_adds(&b, "  \"latency\": {\"field\": ");
+	add_str(&b, p->latency_field ? p->latency_field : "");
+	buf_adds(&b, ", \"group_by\": ");
+	add_str(&b, p->group_by ? p->group_by : "");
+	buf_printf(&b, ", \"exact\": %s,\n    \"groups\": [", p->exact ? "true" : "false");
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct lat_group *g = &p->groups[i];
+		buf_adds(&b, i ? ",\n      {\"key\": " : "\n      {\"key\": ");
+		add_str(&b, g->key);
+		buf_printf(&b, ", \"count\": %llu, \"p50\": ", (unsigned long long)g->count);
+		add_double(&b, g->p50);
+		buf_adds(&b, ", \"p95\": ");
+		add_double(&b, g->p95);
+		buf_adds(&b, ", \"p99\": ");
+		add_double(&b, g->p99);
+		buf_adds(&b, ",\n       \"histogram\": [");
+		for (int k = 0; k < LAT_HIST_BINS; k++) {
+			if (k)
+				buf_adds(&b, ", ");
+			if (isinf(g->hist[k].le))
+				buf_printf(&b, "{\"le\": null, \"count\": %llu}",
+				    (unsigned long long)g->hist[k].count);
+			else
+				buf_printf(&b, "{\"le\": %g, \"count\": %llu}", g->hist[k].le,
+				    (unsigned long long)g->hist[k].count);
+		}
+		buf_adds(&b, "]}");
+	}
+	buf_adds(&b, "]},\n  \"confidence\": {\"mean\": ");
+	add_double(&b, p->conf_mean);
+	buf_adds(&b, ", \"previous_mean\": ");
+	add_double(&b, p->conf_prev);
+	buf_adds(&b, ", \"series\": [");
+	for (size_t s = 0; s < p->nconf; s++) {
+		buf_adds(&b, s ? ",\n    {\"key\": " : "\n    {\"key\": ");
+		add_str(&b, p->conf[s].key);
+		buf_adds(&b, ", \"points\": [");
+		for (size_t i = 0; i < p->nbuckets; i++) {
+			buf_adds(&b, i ? ",\n      {\"t\": " : "\n      {\"t\": ");
+			add_time(&b, panels_bucket_time(p, i));
+			buf_adds(&b, ", \"mean\": ");
+			add_double(&b, p->conf[s].pts[i].mean);
+			buf_printf(&b, ", \"count\": %llu}", (unsigned long long)p->conf[s].pts[i].count);
+		}
+		buf_adds(&b, "]}");
+	}
+	buf_adds(&b, "]},\n  \"cache_hit\": {\"points\": [");
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		const struct cache_point *c = &p->cache[i];
+		buf_adds(&b, i ? ",\n    {\"t\": " : "\n    {\"t\": ");
+		add_time(&b, panels_bucket_time(p, i));
+		buf_adds(&b, ", \"rate\": ");
+		add_double(&b, c->total ? (double)c->hits / (double)c->total : NAN);
+		buf_printf(&b, ", \"hits\": %llu, \"total\": %llu}",
+		    (unsigned long long)c->hits, (unsigned long long)c->total);
+	}
+	buf_adds(&b, "]},\n  \"errors\": {\"points\": [");
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		const struct err_point *e = &p->errors[i];
+		buf_adds(&b, i ? ",\n    {\"t\": " : "\n    {\"t\": ");
+		add_time(&b, panels_bucket_time(p, i));
+		buf_printf(&b, ", \"errors\": %llu, \"invalid\": %llu, \"total\": %llu}",
+		    (unsigned long long)e->errors, (unsigned long long)e->invalid,
+		    (unsigned long long)e->total);
+	}
+	buf_adds(&b, "]},\n  \"drift\": {\"points\": [");
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		buf_adds(&b, i ? ",\n    {\"t\": " : "\n    {\"t\": ");
+		add_time(&b, panels_bucket_time(p, i));
+		buf_adds(&b, ", \"mean\": ");
+		add_double(&b, p->drift[i].mean);
+		buf_printf(&b, ", \"count\": %llu}", (unsigned long long)p->drift[i].count);
+	}
+	buf_adds(&b, "]},\n  \"versions\": {\"field\": ");
+	add_str(&b, p->version_field ? p->version_field : "");
+	buf_adds(&b, ", \"shares\": [");
+	for (size_t i = 0; i < p->nversions; i++) {
+		buf_adds(&b, i ? ", {\"key\": " : "{\"key\": ");
+		add_str(&b, p->versions[i].key);
+		buf_printf(&b, ", \"count\": %llu}", (unsigned long long)p->versions[i].count);
+	}
+	buf_adds(&b, "]}\n}\n");
+	fwrite(b.p, 1, b.len, out);
+	buf_free(&b);
+}
+
+static void
+fmt_num(char *s, size_t n, double v, int decimals)
+{
+	if (isnan(v))
+		snprintf(s, n, "-");
+	else
+		snprintf(s, n, "%.*f", decimals, v);
+}
+
+void
+panels_print_table(const struct panels *p, FILE *out)
+{
+	char a[48], c[48], d[48], e[48];
+	const struct record_counts *rc = &p->records;
+
+	time_format_iso(p->range.start, -1, a, sizeof a);
+	time_format_iso(p->range.end, -1, c, sizeof c);
+	duration_format(p->bucket, d, sizeof d);
+	fprintf(out, "range %s..%s  bucket %s\n", a, c, d);
+	fprintf(out, "records %llu  invalid_json %llu  invalid_utf8 %llu  too_long %llu  "
+	    "no_time %llu  naive_time %llu  bad_type %llu\n\n",
+	    (unsigned long long)rc->total, (unsigned long long)rc->invalid_json,
+	    (unsigned long long)rc->invalid_utf8, (unsigned long long)rc->too_long,
+	    (unsigned long long)rc->no_time, (unsigned long long)rc->naive_time,
+	    (unsigned long long)rc->bad_type);
+	fprintf(out, "Latency (%s) by %s%s\n", p->latency_field ? p->latency_field : "",
+	    p->group_by ? p->group_by : "", p->exact ? "" : " (approx.)");
+	fprintf(out, "%-24s %10s %10s %10s %10s\n", "group", "count", "p50", "p95", "p99");
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct lat_group *g = &p->groups[i];
+		fmt_num(a, sizeof a, g->p50, 1);
+		fmt_num(c, sizeof c, g->p95, 1);
+		fmt_num(d, sizeof d, g->p99, 1);
+		fprintf(out, "%-24.24s %10llu %10s %10s %10s\n", g->key,
+		    (unsigned long long)g->count, a, c, d);
+	}
+	fmt_num(a, sizeof a, p->conf_mean, 4);
+	fmt_num(c, sizeof c, p->conf_prev, 4);
+	fprintf(out, "\nConfidence mean %s (previous window %s)\n", a, c);
+	fprintf(out, "%-24s %8s %8s %8s %10s %8s %8s %8s\n", "bucket", "conf", "n",
+	    "cache%", "errors", "invalid", "total", "drift");
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		time_format_iso(panels_bucket_time(p, i), 0, e, sizeof e);
+		fmt_num(a, sizeof a, p->conf[0].pts[i].mean, 4);
+		fmt_num(c, sizeof c, p->cache[i].total ?
+		    100.0 * (double)p->cache[i].hits / (double)p->cache[i].total : NAN, 1);
+		fmt_num(d, sizeof d, p->drift[i].mean, 3);
+		fprintf(out, "%-24s %8s %8llu %8s %10llu %8llu %8llu %8s\n", e, a,
+		    (unsigned long long)p->conf[0].pts[i].count, c,
+		    (unsigned long long)p->errors[i].errors,
+		    (unsigned long long)p->errors[i].invalid,
+		    (unsigned long long)p->errors[i].total, d);
+	}
+	if (p->nversions) {
+		fprintf(out, "\nShare by %s\n", p->version_field ? p->version_field : "version");
+		uint64_t tot = 0;
+		for (size_t i = 0; i < p->nversions; i++)
+			tot += p->versions[i].count;
+		for (size_t i = 0; i < p->nversions; i++)
+			fprintf(out, "%-24.24s %10llu %6.1f%%\n", p->versions[i].key,
+			    (unsigned long long)p->versions[i].count,
+			    100.0 * (double)p->versions[i].count / (double)tot);
+	}
+}
+
+static void
+csv_field(FILE *out, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+csv_row(FILE *out, const char *panel, const char *key, int64_t t, const char *metric,
+    double v)
+{
+	char ts[48] = "";
+	if (t != TIME_NONE)
+		time_format_iso(t, -1, ts, sizeof ts);
+	fprintf(out, "%s,", panel);
+	csv_field(out, key);
+	fprintf(out, ",%s,%s,", ts, metric);
+	if (!isnan(v))
+		fprintf(out, "%.17g", v);
+	fputc('\n', out);
+}
+
+void
+panels_print_csv(const struct panels *p, FILE *out)
+{
+	fprintf(out, "panel,key,t,metric,value\n");
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct lat_group *g = &p->groups[i];
+		csv_row(out, "latency", g->key, TIME_NONE, "count", (double)g->count);
+		csv_row(out, "latency", g->key, TIME_NONE, "p50", g->p50);
+		csv_row(out, "latency", g->key, TIME_NONE, "p95", g->p95);
+		csv_row(out, "latency", g->key, TIME_NONE, "p99", g->p99);
+	}
+	for (size_t s = 0; s < p->nconf; s++)
+		for (size_t i = 0; i < p->nbuckets; i++)
+			csv_row(out, "confidence", p->conf[s].key, panels_bucket_time(p, i),
+			    "mean", p->conf[s].pts[i].mean);
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		int64_t t = panels_bucket_time(p, i);
+		csv_row(out, "cache_hit", "*", t, "rate", p->cache[i].total ?
+		    (double)p->cache[i].hits / (double)p->cache[i].total : NAN);
+		csv_row(out, "errors", "*", t, "errors", (double)p->errors[i].errors);
+		csv_row(out, "errors", "*", t, "invalid", (double)p->errors[i].invalid);
+		csv_row(out, "drift", "*", t, "mean", p->drift[i].mean);
+	}
+}
