@@ -22,44 +22,77 @@ struct jv {
 
 /* A compiled set of up to JSCAN_MAX_PATHS dotted paths. A path a.b.c
  * matches nested keys a -> b -> c and also keys that contain dots
- * ("a.b" -> "c", "a.b.c"), DESIGN §2. */
+ * ("a.b" -> "c", "a.b.c"), DESIGN §2: keys are compared unescaped, and the
+ * keys joined with '.' must equal the path. Paths do not descend into
+ * arrays. A path is at most JSCAN_PATH_MAX bytes and JSCAN_PATH_MAXCOMP
+ * components. jscan_paths_new copies the strings; it returns NULL if n >
+ * JSCAN_MAX_PATHS or a path is over those limits. The result is read-only
+ * during scans (threads may share it); free it with jscan_paths_free
+ * (NULL is fine). */
 #define JSCAN_MAX_PATHS 32
+#define JSCAN_PATH_MAX 255
+#define JSCAN_PATH_MAXCOMP 16
 struct jscan_paths;
 struct jscan_paths *jscan_paths_new(const char *const *paths, size_t n);
 void		 jscan_paths_free(struct jscan_paths *ps);
 
+/* The first error from the left decides the verdict. */
 enum jscan_verdict {
 	JSCAN_OK = 0,
 	JSCAN_NOT_JSON,		/* syntax error, trailing garbage, empty */
 	JSCAN_NOT_OBJECT,	/* valid JSON but not an object */
-	JSCAN_BAD_UTF8,		/* invalid UTF-8 anywhere in the line */
+	JSCAN_BAD_UTF8,		/* invalid UTF-8 (overlong, surrogate, > U+10FFFF) */
 	JSCAN_TOO_DEEP		/* nesting deeper than JSCAN_MAX_DEPTH */
 };
-#define JSCAN_MAX_DEPTH 2048	/* as jansson's JSON_PARSER_MAX_DEPTH */
+/* As jansson's JSON_PARSER_MAX_DEPTH: every value counts one level, so 2048
+ * nested empty arrays pass but a scalar inside 2048 arrays does not. */
+#define JSCAN_MAX_DEPTH 2048
 
-/* Scan line[0..len) (no newline). out[i] gets path i's value (JV_MISSING
- * if absent; for a duplicate key the last one wins, as jansson). If shape
- * is non-NULL it gets a hash of the set of key paths in the record (records
- * with the same keys have the same shape). Returns a jscan_verdict; out is
- * only meaningful on JSCAN_OK. Never reads outside line[0..len). */
+/* Scan line[0..len) (no newline) as one JSON object (RFC 8259; space, tab,
+ * CR and LF around tokens). ps may be NULL (validate only; out may then be
+ * NULL). out[0..ps->n) gets path i's value (JV_MISSING if absent); its
+ * pointers point into line. For a duplicate key the last one wins, as in
+ * jansson, and drops what an earlier object value under that key held;
+ * when one path is spelled two ways in a record ({"a.b":1,"a":{"b":2}})
+ * the value later in the line wins. JV_NUMBER values are converted (C
+ * locale, correctly rounded); a number beyond double range is valid JSON
+ * with overflow = 1 (num = ±HUGE_VAL, or 0 on total underflow).
+ * If shape is non-NULL it gets a hash of the key paths in order of
+ * appearance (keys inside arrays and below 64 nested objects not counted;
+ * keys hashed as written, escapes and all): records with the same keys in
+ * the same order and nesting have the same shape. Returns a jscan_verdict;
+ * out and shape are only meaningful on JSCAN_OK. Never reads outside
+ * line[0..len), never allocates (except to convert an extracted number of
+ * 64+ characters), no recursion; uses about 20 KB of stack.
+ * Known differences from jansson's json_loadb (tests/unit/t_jscan.c):
+ * jscan accepts \u escapes of unpaired surrogates ("\ud800"), which the
+ * RFC grammar allows and jansson rejects; numbers beyond double range
+ * (1e400), which jansson rejects as "real number overflow"; integers
+ * beyond int64, which jansson rejects unless JSON_DECODE_INT_AS_REAL; and
+ * "\u0000", which jansson rejects unless JSON_ALLOW_NUL. */
 int		 jscan_line(const struct jscan_paths *ps, const char *line, size_t len,
 		    struct jv *out, uint64_t *shape);
 
-/* Find one dotted path in a line already known to be valid. Fills up to
- * max values (if the value is an array, each element is one value) and
- * returns how many there are (0: missing). */
+/* Find one dotted path (same rules as jscan_line) in a line. Fills out[0..
+ * min(n, max)) and returns n, the number of values: 0 if the path is
+ * missing, the line invalid or the value an empty array; the elements if
+ * the value is an array (each element one jv, nested containers as raw
+ * text); else 1. The jv point into line. Scans the whole line. */
 size_t		 jscan_get(const char *line, size_t len, const char *path,
 		    struct jv *out, size_t max);
 
-/* Call cb for every leaf path of a valid line (objects are descended,
- * arrays are leaves), with the dotted path. */
+/* Call cb for every leaf path of a valid object line (objects are
+ * descended; arrays, scalars and empty objects are leaves), in order of
+ * appearance, with the dotted path of unescaped keys (path[pathlen] is
+ * NUL; the path is only valid during the call). A duplicate key is
+ * reported once per occurrence. Nothing is called for an invalid line. */
 void		 jscan_each_path(const char *line, size_t len,
 		    void (*cb)(void *ctx, const char *path, size_t pathlen, enum jv_type t),
 		    void *ctx);
 
 /* Append the unescaped UTF-8 text of a JV_STRING to out (\uXXXX pairs
- * decoded; a lone surrogate becomes U+FFFD). Returns 0, -1 if v is not a
- * string. */
+ * decoded; a lone surrogate becomes U+FFFD; \u0000 appends a NUL byte, so
+ * use out->len). Returns 0, -1 if v is not a string (out unchanged). */
 int		 jscan_unescape(const struct jv *v, struct buf *out);
 
 #endif

@@ -4,7 +4,7 @@ exact figures a correct logdive must compute from them.
 
 The shipped sample was made with (deterministic bytes, gzip mtime 0):
 
-    tests/gen-logs.py --requests 4000 --seed 7 \\
+    tests/gen-logs.py --requests 7000 --seed 7 \\
         --start 2026-02-26T22:00:00Z --hours 6 \\
         --incident-at 2026-02-27T03:00:00Z --incident-minutes 40 \\
         --dirty 0.01 --long-line 200000 \\

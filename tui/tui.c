@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,14 +149,14 @@ locale_is_utf8(void)
 }
 
 int
-tui_init(struct ld_err *err)
+tui_init(int force_ascii, struct ld_err *err)
 {
 	const char *term = getenv("TERM");
 	const char *nc = getenv("NO_COLOR");
 	int fd;
 
 	setlocale(LC_ALL, "");
-	tui_utf8 = locale_is_utf8();
+	tui_utf8 = locale_is_utf8() && !force_ascii;
 	G = tui_utf8 ? &glyphs_utf8 : &glyphs_ascii;
 
 	if (term == NULL || *term == '\0' || strcmp(term, "dumb") == 0)

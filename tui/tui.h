@@ -37,12 +37,13 @@ enum {
 };
 #define K_CTRL(c)	((c) & 0x1f)
 
-/* Set up the terminal: locale, glyphs, colours (none with NO_COLOR or a
- * monochrome terminal), curses on /dev/tty, signal handlers, and a fatal
- * hook and atexit handler that restore the terminal. TERM unset or "dumb",
- * or no /dev/tty: LD_EUSAGE with a message pointing to the headless
- * commands. Returns 0 or the error status. */
-int	tui_init(struct ld_err *err);
+/* Set up the terminal: locale, glyphs (ASCII when the codeset is not
+ * UTF-8 or force_ascii), colours (none with NO_COLOR or a monochrome
+ * terminal), curses on /dev/tty, signal handlers, and a fatal hook and
+ * atexit handler that restore the terminal. TERM unset or "dumb", or no
+ * /dev/tty: LD_EUSAGE with a message pointing to the headless commands.
+ * Returns 0 or the error status. */
+int	tui_init(int force_ascii, struct ld_err *err);
 
 /* Restore the terminal (endwin). Idempotent; safe after a failed init. */
 void	tui_done(void);

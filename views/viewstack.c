@@ -1,1 +1,308 @@
 #include "config.h"
+#include "views/view.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/strutil.h"
+#include "lib/timeutil.h"
+#include "lib/xalloc.h"
+#include "tui/tui.h"
+
+static char *
+dup_or_null(const char *s)
+{
+	return s == NULL ? NULL : xstrdup(s);
+}
+
+struct job *
+job_new(enum job_kind kind, int tag)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+
+	j->kind = kind;
+	j->tag = tag;
+	j->min_latency = NAN;
+	j->sort = SORT_TIME_ASC;
+	j->hit.t = TIME_NONE;
+	j->hit.latency = NAN;
+	j->hit.confidence = NAN;
+	err_clear(&j->err);
+	return j;
+}
+
+struct job *
+job_clone(const struct job *j)
+{
+	struct job *c = job_new(j->kind, j->tag);
+
+	c->query = dup_or_null(j->query);
+	c->has_range = j->has_range;
+	c->range = j->range;
+	c->bucket = j->bucket;
+	c->group_by = dup_or_null(j->group_by);
+	c->group_value = dup_or_null(j->group_value);
+	c->min_latency = j->min_latency;
+	c->sort = j->sort;
+	c->limit = j->limit;
+	c->id = dup_or_null(j->id);
+	hit_copy(&c->hit, &j->hit);
+	return c;
+}
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->query);
+	free(j->group_by);
+	free(j->group_value);
+	free(j->id);
+	hit_clear(&j->hit);
+	panels_free(&j->panels);
+	hitlist_free(&j->hits);
+	free(j->text);
+	free(j);
+}
+
+void
+hit_copy(struct hit *dst, const struct hit *src)
+{
+	*dst = *src;
+	dst->service = dup_or_null(src->service);
+	dst->group = dup_or_null(src->group);
+	dst->level = dup_or_null(src->level);
+	dst->message = dup_or_null(src->message);
+	dst->event = dup_or_null(src->event);
+	dst->trace_id = dup_or_null(src->trace_id);
+	dst->request_id = dup_or_null(src->request_id);
+}
+
+void
+hit_clear(struct hit *h)
+{
+	free(h->service);
+	free(h->group);
+	free(h->level);
+	free(h->message);
+	free(h->event);
+	free(h->trace_id);
+	free(h->request_id);
+	h->service = h->group = h->level = h->message = h->event = NULL;
+	h->trace_id = h->request_id = NULL;
+}
+
+struct view *
+view_new(const struct view_ops *ops, struct app *a, const char *crumb,
+    void *priv)
+{
+	struct view *v = xcalloc(1, sizeof *v);
+
+	v->ops = ops;
+	v->app = a;
+	v->crumb = xstrdup(crumb);
+	v->priv = priv;
+	return v;
+}
+
+void
+view_free(struct view *v)
+{
+	if (v == NULL)
+		return;
+	if (v->ops->free != NULL)
+		v->ops->free(v);
+	free(v->crumb);
+	free(v);
+}
+
+void
+viewstack_push(struct viewstack *s, struct view *v)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
+	}
+	s->v[s->n++] = v;
+}
+
+struct view *
+viewstack_pop(struct viewstack *s)
+{
+	return s->n == 0 ? NULL : s->v[--s->n];
+}
+
+struct view *
+viewstack_top(const struct viewstack *s)
+{
+	return s->n == 0 ? NULL : s->v[s->n - 1];
+}
+
+struct view *
+viewstack_find(const struct viewstack *s, unsigned long id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i]->id == id)
+			return s->v[i];
+	return NULL;
+}
+
+void
+viewstack_free(struct viewstack *s)
+{
+	while (s->n > 0)
+		view_free(s->v[--s->n]);
+	free(s->v);
+	s->v = NULL;
+	s->cap = 0;
+}
+
+void
+viewstack_crumbs(const struct viewstack *s, const char *sep, char *out,
+    size_t outlen)
+{
+	size_t i, o = 0;
+	int r;
+
+	out[0] = '\0';
+	for (i = 0; i < s->n && o < outlen; i++) {
+		r = snprintf(out + o, outlen - o, "%s%s", i ? sep : "",
+		    s->v[i]->crumb);
+		if (r < 0)
+			break;
+		o += (size_t)r;
+	}
+}
+
+void
+listpos_fit(struct listpos *lp, size_t page)
+{
+	if (page == 0)
+		page = 1;
+	if (lp->n == 0) {
+		lp->sel = lp->top = 0;
+		return;
+	}
+	if (lp->sel >= lp->n)
+		lp->sel = lp->n - 1;
+	if (lp->sel < lp->top)
+		lp->top = lp->sel;
+	if (lp->sel >= lp->top + page)
+		lp->top = lp->sel - page + 1;
+	/* no blank rows below the end when the list could fill them */
+	if (lp->n >= page && lp->top + page > lp->n)
+		lp->top = lp->n - page;
+	if (lp->n < page)
+		lp->top = 0;
+}
+
+int
+listpos_key(struct listpos *lp, int key, size_t page, int gG)
+{
+	size_t half = page > 1 ? page / 2 : 1;
+
+	if (page == 0)
+		page = 1;
+	switch (key) {
+	case 'j': case K_DOWN:
+		if (lp->sel + 1 < lp->n)
+			lp->sel++;
+		break;
+	case 'k': case K_UP:
+		if (lp->sel > 0)
+			lp->sel--;
+		break;
+	case K_PGDN: case ' ':
+		lp->sel += page;
+		lp->top += page;
+		break;
+	case K_PGUP:
+		lp->sel = lp->sel > page ? lp->sel - page : 0;
+		lp->top = lp->top > page ? lp->top - page : 0;
+		break;
+	case K_CTRL('d'):
+		lp->sel += half;
+		break;
+	case K_CTRL('u'):
+		lp->sel = lp->sel > half ? lp->sel - half : 0;
+		break;
+	case K_HOME:
+		lp->sel = 0;
+		break;
+	case K_END:
+		lp->sel = lp->n ? lp->n - 1 : 0;
+		break;
+	case 'g':
+		if (!gG)
+			return 0;
+		lp->sel = 0;
+		break;
+	case 'G':
+		if (!gG)
+			return 0;
+		lp->sel = lp->n ? lp->n - 1 : 0;
+		break;
+	default:
+		return 0;
+	}
+	if (lp->n > 0 && lp->sel >= lp->n)
+		lp->sel = lp->n - 1;
+	if (lp->n > 0 && lp->top >= lp->n)
+		lp->top = lp->n - 1;
+	listpos_fit(lp, page);
+	return 1;
+}
+
+char *
+fmt_ms(double ms, char *out, size_t outlen)
+{
+	if (isnan(ms))
+		return fmt_double(ms, 0, out, outlen);
+	if (fabs(ms) < 1000 && ms != floor(ms))
+		return fmt_double(ms, 1, out, outlen);
+	return fmt_double(ms, 0, out, outlen);
+}
+
+char *
+fmt_time(int64_t t, int time_only, char *out, size_t outlen)
+{
+	char iso[40];
+
+	if (t == TIME_NONE) {
+		snprintf(out, outlen, "-");
+		return out;
+	}
+	/* YYYY-MM-DDThh:mm:ss.fffZ */
+	time_format_iso(t, 3, iso, sizeof iso);
+	iso[10] = ' ';
+	iso[23] = '\0';
+	snprintf(out, outlen, "%s", time_only ? iso + 11 : iso);
+	return out;
+}
+
+char *
+fmt_range(const struct time_range *r, const char *arrow, char *out,
+    size_t outlen)
+{
+	char a[40], b[40];
+	int sec;
+
+	time_format_iso(r->start, 0, a, sizeof a);
+	time_format_iso(r->end, 0, b, sizeof b);
+	/* seconds only when either end has them */
+	sec = strncmp(a + 17, "00", 2) != 0 || strncmp(b + 17, "00", 2) != 0;
+	a[10] = b[10] = ' ';
+	a[sec ? 19 : 16] = b[sec ? 19 : 16] = '\0';
+	if (strncmp(a, b, 10) == 0)
+		snprintf(out, outlen, "%s %s %s UTC", a, arrow, b + 11);
+	else if (strncmp(a, b, 4) == 0)
+		snprintf(out, outlen, "%s %s %s UTC", a, arrow, b + 5);
+	else
+		snprintf(out, outlen, "%s %s %s UTC", a, arrow, b);
+	return out;
+}
