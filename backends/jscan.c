@@ -10,8 +10,9 @@
  * a -> "b.c" or "a.b.c". Each object that can still hold a match has a set
  * of entries (path, offset in the path where its keys start, mask of the
  * path's dots used as separators so far). The root object's set (every path
- * at offset 0) is implicit: rootlen[] gives the paths with a component
- * boundary at each key length.
+ * at offset 0) is implicit: roottab[] gives the paths that have a prefix
+ * ending at a component boundary with the key's length, first and last
+ * byte (or a hash collision of that).
  *
  * Duplicate keys: a later value for the same key replaces the earlier one
  * as in jansson, including everything found inside an earlier object. When
@@ -43,6 +44,7 @@
 #endif
 
 #if defined(__GNUC__)
+#define JS_CTZ(x)	__builtin_ctz(x)
 #define JS_INLINE	static inline __attribute__((always_inline))
 #define JS_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define JS_UNLIKELY(x)	__builtin_expect(!!(x), 0)
@@ -50,6 +52,17 @@
 #define JS_INLINE	static inline
 #define JS_LIKELY(x)	(x)
 #define JS_UNLIKELY(x)	(x)
+static int
+JS_CTZ(uint32_t x)
+{
+	int n = 0;
+
+	while (!(x & 1)) {
+		x >>= 1;
+		n++;
+	}
+	return n;
+}
 #endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
@@ -60,6 +73,12 @@
 #define JS_POOL		(JSCAN_MAX_PATHS * JSCAN_PATH_MAXCOMP)
 #define JS_SHAPE_MAXD	64	/* objects deeper than this add no keys to the shape */
 #define JS_SEED		0x6a09e667f3bcc909ULL
+#define JS_ROOTTAB	1024
+
+/* Filter for root keys: a key can only match paths in roottab[roothash()]. */
+#define roothash(k, n) \
+	(((n) * 0x2f1u + ((n) ? (k)[0] * 0x3bu + (k)[(n) - 1] * 0x9u : 0)) & \
+	(JS_ROOTTAB - 1))
 
 struct jpath {
 	const char	*s;
@@ -71,7 +90,7 @@ struct jscan_paths {
 	size_t		 n;
 	char		*strs;		/* owned copies of the paths */
 	struct jpath	 p[JSCAN_MAX_PATHS];
-	uint32_t	 rootlen[JSCAN_PATH_MAX + 1];	/* paths with a boundary at i */
+	uint32_t	 roottab[JS_ROOTTAB];	/* paths by roothash() of a prefix */
 };
 
 /* A path that can still match in an open object. */
@@ -258,40 +277,63 @@ bad:
 	return NULL;
 }
 
-/* Hash of a key below the object whose path hashes to h. */
+/* Fold two words into one (a 64x64 -> 128-bit multiply where we have it). */
+JS_INLINE uint64_t
+fold(uint64_t x, uint64_t y)
+{
+#ifdef __SIZEOF_INT128__
+	__uint128_t r = (__uint128_t)x * y;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	x = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9ULL;
+	return (x ^ y ^ (y >> 29)) * 0x94d049bb133111ebULL;
+#endif
+}
+
+#ifdef JS_LE
+/* Masks keeping the first n bytes of a 16-byte little-endian load. */
+static const uint64_t lomask[17] = {
+	0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffULL,
+	0xffffffffffffULL, 0xffffffffffffffULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL,
+	~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL
+};
+static const uint64_t himask[17] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xffff, 0xffffff, 0xffffffff,
+	0xffffffffffULL, 0xffffffffffffULL, 0xffffffffffffffULL, ~0ULL
+};
+#endif
+
+/* Hash of a key k[0..n) below the object whose path hashes to h. */
 JS_INLINE uint64_t
 hkey(uint64_t h, const unsigned char *k, size_t n, const unsigned char *end)
 {
-	uint64_t w;
+	uint64_t a, b;
+	size_t i;
 
 	h ^= (uint64_t)n * 0x9e3779b97f4a7c15ULL;
-	while (n >= 8) {
-		memcpy(&w, k, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-		k += 8;
-		n -= 8;
+	for (; n > 16; n -= 16, k += 16) {
+		memcpy(&a, k, 8);
+		memcpy(&b, k + 8, 8);
+		h = fold(a ^ h ^ 0xa0761d6478bd642fULL, b ^ 0xe7037ed1a0b428dbULL);
 	}
-	if (n > 0) {
 #ifdef JS_LE
-		if (end - k >= 8) {
-			memcpy(&w, k, 8);
-			w &= ~0ULL >> (64 - 8 * n);
-		} else
+	if (end - k >= 16) {
+		/* one load, bytes past the key masked off */
+		memcpy(&a, k, 8);
+		memcpy(&b, k + 8, 8);
+		a &= lomask[n];
+		b &= himask[n];
+	} else
 #endif
-		{
-			size_t i;
-
-			w = 0;
-			for (i = 0; i < n; i++)
-				w = (w << 8) | k[i];
-		}
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	{
+		a = b = 0;
+		for (i = 0; i < n && i < 8; i++)
+			a |= (uint64_t)k[i] << (8 * i);
+		for (; i < n; i++)
+			b |= (uint64_t)k[i] << (8 * (i - 8));
 	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return h;
+	return fold(a ^ h ^ 0x8ebc6af09c88c6e3ULL, b ^ 0x589965cc75374cc3ULL);
 }
 
 static const double p10[] = {
@@ -412,7 +454,7 @@ paths_compile(struct jscan_paths *ps, const char *const *paths, size_t n)
 	if (n > JSCAN_MAX_PATHS)
 		return -1;
 	ps->n = n;
-	memset(ps->rootlen, 0, sizeof ps->rootlen);
+	memset(ps->roottab, 0, sizeof ps->roottab);
 	for (i = 0; i < n; i++) {
 		struct jpath *jp = &ps->p[i];
 		size_t len = strlen(paths[i]);
@@ -425,7 +467,8 @@ paths_compile(struct jscan_paths *ps, const char *const *paths, size_t n)
 		for (j = 0; j <= len; j++) {
 			jp->dots[j] = (uint8_t)nd;
 			if (j == len || jp->s[j] == '.')
-				ps->rootlen[j] |= 1u << i;
+				ps->roottab[roothash((const unsigned char *)jp->s,
+				    j)] |= 1u << i;
 			if (j < len && jp->s[j] == '.')
 				nd++;
 		}
@@ -518,6 +561,24 @@ struct mctx {
 	uint32_t	 fullm;		/* paths the key's value completes */
 };
 
+/* 1 if a[0..n) == b[0..n); n is a key's length, usually short. */
+JS_INLINE int
+keyeq(const char *a, const unsigned char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	for (; n > 0; n--)
+		if ((unsigned char)*a++ != *b++)
+			return 0;
+	return 1;
+}
+
 /* Match key k[0..kl) against one entry of the current object. */
 JS_INLINE void
 match_ent(struct mctx *m, const struct ment *en, const unsigned char *k,
@@ -528,7 +589,8 @@ match_ent(struct mctx *m, const struct ment *en, const unsigned char *k,
 	uint16_t cm, lo;
 
 	if (b > jp->len || (b != jp->len && jp->s[b] != '.') ||
-	    memcmp(jp->s + en->off, k, kl) != 0)
+	    (kl > 0 && (unsigned char)jp->s[en->off] != k[0]) ||
+	    !keyeq(jp->s + en->off, k, kl))
 		return;
 	if (b == jp->len) {
 		m->fullm |= 1u << en->p;
@@ -571,7 +633,7 @@ jscan_line(const struct jscan_paths *ps, const char *line, size_t len,
 	size_t np = ps != NULL ? ps->n : 0;
 	size_t depth = 0, mtop = 0, otop = 0, ptop = 0, npend = 0, nchild = 0;
 	size_t i;
-	uint32_t fullm = 0, tick = 1;
+	uint32_t fullm = 0, tick = 1, m;
 	uint64_t sh = JS_SEED, curkh = JS_SEED;
 	int verdict, esc, rootobj = 0;
 	unsigned char c;
@@ -581,10 +643,12 @@ jscan_line(const struct jscan_paths *ps, const char *line, size_t len,
 		memset(out, 0, np * sizeof *out);
 
 value:
-	while (p < end && (ctab[*p] & C_WS))
-		p++;
-	if (p == end)
-		return JSCAN_NOT_JSON;
+	if (JS_UNLIKELY(p == end || (ctab[*p] & C_WS))) {
+		while (p < end && (ctab[*p] & C_WS))
+			p++;
+		if (p == end)
+			return JSCAN_NOT_JSON;
+	}
 	if (JS_UNLIKELY(depth >= JSCAN_MAX_DEPTH))
 		return JSCAN_TOO_DEEP;
 	switch (*p) {
@@ -593,9 +657,8 @@ value:
 		if ((e = scan_str(p + 1, end, &esc, &verdict)) == NULL)
 			return verdict;
 		if (fullm != 0) {
-			for (i = 0; i < np; i++) {
-				if (!(fullm & (1u << i)))
-					continue;
+			for (m = fullm; m != 0; m &= m - 1) {
+				i = (size_t)JS_CTZ(m);
 				out[i].type = JV_STRING;
 				out[i].escaped = (uint8_t)esc;
 				out[i].p = (const char *)p + 1;
@@ -631,9 +694,8 @@ value:
 				;
 		}
 		if (fullm != 0) {
-			for (i = 0; i < np; i++) {
-				if (!(fullm & (1u << i)))
-					continue;
+			for (m = fullm; m != 0; m &= m - 1) {
+				i = (size_t)JS_CTZ(m);
 				out[i].type = JV_NUMBER;
 				out[i].p = (const char *)q;
 				out[i].len = (uint32_t)(p - q);
@@ -658,9 +720,8 @@ value:
 		q = p;
 		p += c == JV_FALSE ? 5 : 4;
 		if (fullm != 0) {
-			for (i = 0; i < np; i++) {
-				if (!(fullm & (1u << i)))
-					continue;
+			for (m = fullm; m != 0; m &= m - 1) {
+				i = (size_t)JS_CTZ(m);
 				out[i].type = (enum jv_type)c;
 				out[i].p = (const char *)q;
 				out[i].len = (uint32_t)(p - q);
@@ -671,9 +732,8 @@ value:
 	case '[':
 		c = *p == '{';
 		if (fullm != 0) {
-			for (i = 0; i < np; i++) {
-				if (!(fullm & (1u << i)))
-					continue;
+			for (m = fullm; m != 0; m &= m - 1) {
+				i = (size_t)JS_CTZ(m);
 				out[i].type = c ? JV_OBJECT : JV_ARRAY;
 				out[i].p = (const char *)p;
 				pend[npend].depth = depth + 1;
@@ -727,18 +787,21 @@ key:
 	if ((e = scan_str(q, end, &esc, &verdict)) == NULL)
 		return verdict;
 	p = e + 1;
-	while (p < end && (ctab[*p] & C_WS))
-		p++;
-	if (p == end || *p != ':')
-		return badbyte(p, end);
+	if (JS_UNLIKELY(p == end || *p != ':')) {
+		while (p < end && (ctab[*p] & C_WS))
+			p++;
+		if (p == end || *p != ':')
+			return badbyte(p, end);
+	}
 	p++;
 	if (shape != NULL && depth == otop)
 		sh = (sh ^ (curkh = hkey(hstk[depth], q, (size_t)(e - q), end))) *
 		    0x9e3779b97f4a7c15ULL;
 	if (depth == mtop) {
-		struct mctx m;
+		struct mctx mc;
 		const unsigned char *k = q;
 		size_t kl = (size_t)(e - q), j;
+		uint32_t cand = 0;
 
 		if (esc) {
 			int r = key_unescape(q, kl, kbuf);
@@ -748,33 +811,32 @@ key:
 			k = (const unsigned char *)kbuf;
 			kl = (size_t)r;
 		}
-		m.ps = ps;
-		m.out = out;
-		m.omask = omask;
-		m.oser = oser;
-		m.tick = tick;
-		m.fser = mf[depth].ser;
-		m.child = pool + ptop;
-		m.nchild = 0;
-		m.fullm = 0;
+		/* the root holds every path at offset 0 */
+		if (depth == 1 && (kl > JSCAN_PATH_MAX ||
+		    (cand = ps->roottab[roothash(k, kl)]) == 0))
+			goto value;
+		mc.ps = ps;
+		mc.out = out;
+		mc.omask = omask;
+		mc.oser = oser;
+		mc.tick = tick;
+		mc.fser = mf[depth].ser;
+		mc.child = pool + ptop;
+		mc.nchild = 0;
+		mc.fullm = 0;
 		if (depth == 1) {
-			/* the root holds every path at offset 0 */
 			struct ment root = { 0, 0, 0 };
-			uint32_t cand;
 
-			if (kl <= JSCAN_PATH_MAX) {
-				for (cand = ps->rootlen[kl]; cand != 0;
-				    cand &= cand - 1) {
-					root.p = (uint8_t)__builtin_ctz(cand);
-					match_ent(&m, &root, k, kl);
-				}
+			for (; cand != 0; cand &= cand - 1) {
+				root.p = (uint8_t)JS_CTZ(cand);
+				match_ent(&mc, &root, k, kl);
 			}
 		} else {
 			for (j = mf[depth].beg; j < mf[depth].end; j++)
-				match_ent(&m, &pool[j], k, kl);
+				match_ent(&mc, &pool[j], k, kl);
 		}
-		fullm = m.fullm;
-		nchild = m.nchild;
+		fullm = mc.fullm;
+		nchild = mc.nchild;
 	}
 	goto value;
 
@@ -782,8 +844,9 @@ after:
 	/* a scalar value ended; any key matches were used */
 	fullm = 0;
 	nchild = 0;
-	while (p < end && (ctab[*p] & C_WS))
-		p++;
+	if (JS_UNLIKELY(p < end && (ctab[*p] & C_WS)))
+		while (p < end && (ctab[*p] & C_WS))
+			p++;
 	if (depth == 0)
 		goto done;
 	if (p == end)
@@ -791,8 +854,9 @@ after:
 	c = *p++;
 	if (c == ',') {
 		if (kind[depth]) {
-			while (p < end && (ctab[*p] & C_WS))
-				p++;
+			if (JS_UNLIKELY(p < end && (ctab[*p] & C_WS)))
+				while (p < end && (ctab[*p] & C_WS))
+					p++;
 			goto key;
 		}
 		goto value;

@@ -5,14 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 8 bytes at a time with a multiply-xorshift mix (in the spirit of
+ * wyhash/murmur finalisers); not cryptographic. */
+static inline uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
 uint64_t
 hash64(const char *s, size_t len)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= UINT64_C(0x100000001b3);
+	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (len * UINT64_C(0x100000001b3));
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * UINT64_C(0x87c37b91114253d5);
+		h ^= h >> 29;
 	}
+	if (i < len) {
+		uint64_t w = 0;
+		memcpy(&w, s + i, len - i);
+		h = (h ^ w) * UINT64_C(0x4cf5ad432745937f);
+	}
+	h = mix64(h);
 	return h ? h : 1;
 }
 

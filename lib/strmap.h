@@ -1,4 +1,4 @@
-/* String -> index map (open addressing, FNV-1a), used to intern group keys
+/* String -> index map (open addressing), used to intern group keys
  * and other low-cardinality values. Keys are copied; ids are dense, 0-based,
  * in insertion order. Not thread-safe. */
 #ifndef LD_STRMAP_H
@@ -19,7 +19,9 @@ uint32_t strmap_intern(struct strmap *m, const char *s, size_t len);
 /* Id or -1 if absent. */
 long	 strmap_find(const struct strmap *m, const char *s, size_t len);
 void	 strmap_free(struct strmap *m);
-/* 64-bit FNV-1a of s[0..len); never 0 (0 means "none" to callers). */
+/* A 64-bit multiply-mix hash of s[0..len) (not cryptographic); never 0
+ * (0 means "none" to callers). The index stores these: changing it
+ * needs a new index format version. */
 uint64_t hash64(const char *s, size_t len);
 
 #endif

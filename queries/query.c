@@ -16,28 +16,30 @@
 /*
  * The query language of DESIGN §4, a KQL dialect:
  *
- *   query    = [ or ] ;
- *   or       = and { "or" and } ;
- *   and      = unary { [ "and" ] unary } ;	juxtaposition means and
- *   unary    = "not" unary | primary ;
- *   primary  = "(" or ")" | WORD ":" fvalue | WORD CMP value
- *            | WORD | PHRASE | REGEX ;		free text, regex
- *   fvalue   = "*" | value | "(" gor ")" ;	"*": field exists
- *   gor      = gand { "or" gand } ;		a value group: the same
- *   gand     = gunary { [ "and" ] gunary } ;	rules over values of
- *   gunary   = "not" gunary | "(" gor ")" | value ;	one field
- *   value    = WORD | PHRASE ;
- *   CMP      = "<" | "<=" | ">" | ">=" ;
+ *   query   = [ or ] ;
+ *   or      = and { "or" and } ;
+ *   and     = unary { [ "and" ] unary } ;	side by side means and
+ *   unary   = "not" unary | primary ;
+ *   primary = "(" or ")" | WORD ":" fvalue | WORD CMP value
+ *           | WORD | PHRASE | REGEX ;		the last three: free text, regex
+ *   fvalue  = "(" gor ")" | gvalue ;
+ *   gor     = gand { "or" gand } ;		a value group: the same rules
+ *   gand    = gunary { [ "and" ] gunary } ;	over the values of one field
+ *   gunary  = "not" gunary | "(" gor ")" | gvalue ;
+ *   gvalue  = "*" | CMP value | value ;	"*": the field exists
+ *   value   = WORD | PHRASE ;
+ *   CMP     = "<" | "<=" | ">" | ">=" ;
  *
  * Precedence: not > and > or; and/or/not are keywords in any case unless
- * quoted or escaped. A WORD is a run of bytes up to blank, '(', ')', '"'
- * and, where a field name may stand, ':', '<', '>'; after ':' or a
- * comparison those three (and '/') belong to the value, so
- * `path:/v1/recommend` and `@timestamp >= 2026-02-27T03:00:00Z` work.
- * A backslash makes the next byte literal everywhere. PHRASE is
- * "double-quoted"; REGEX is /pcre2/ with \/ for a slash, allowed where a
- * term starts. '#' where a token would start begins a comment to the end
- * of the line. '(' and 'not' nest at most Q_MAXDEPTH deep.
+ * quoted or escaped. A WORD runs up to a blank, '(', ')' or '"' and, where
+ * a field name may stand, ':', '<' or '>'. In a value ':', '<', '>' and
+ * '/' are ordinary, so `path:/v1/recommend` and `@timestamp >=
+ * 2026-02-27T03:00:00Z` work, except that a leading CMP makes a comparison
+ * (Lucene's latency_ms:>500). A backslash makes the next byte literal
+ * everywhere. PHRASE is "double-quoted". REGEX is /pcre2/ with \/ for a
+ * slash, where a term may start. '#' where a token may start begins a
+ * comment to the end of the line. '(' and 'not' nest at most Q_MAXDEPTH
+ * deep.
  */
 
 #define Q_MAXDEPTH	128	/* nested '(' and 'not' */
@@ -84,6 +86,8 @@ struct nodes {
 
 static struct q_node	*parse_or(struct parser *, const struct group *,
 			    const char *);
+static struct q_node	*cmp_value(struct parser *, const struct group *,
+			    const struct tok *);
 
 /* 1-based column (in UTF-8 characters) of byte off. */
 static int
@@ -295,6 +299,7 @@ unescape(const char *s, size_t off, size_t end, int keepwild)
 	struct buf b = BUF_INIT;
 	size_t i;
 
+	buf_add(&b, "", 0);	/* NUL-terminated even if empty */
 	buf_reserve(&b, end - off);
 	for (i = off; i < end; i++) {
 		if (s[i] == '\\' && i + 1 < end) {
@@ -473,6 +478,25 @@ leaf(struct parser *p, const struct group *g, const struct tok *t,
 	struct q_node *q;
 
 	p->pos = t->end;
+	if (cmp == Q_EQ && t->type == T_WORD &&
+	    (s[t->off] == '<' || s[t->off] == '>')) {
+		/* Lucene's f:>500 is f > 500 (\> for a literal '>'). */
+		struct tok op = *t, v = *t;
+		int eq = s[t->off + 1] == '=';
+
+		op.type = T_CMP;
+		op.end = t->off + 1 + eq;
+		if (s[t->off] == '<')
+			op.cmp = eq ? Q_LE : Q_LT;
+		else
+			op.cmp = eq ? Q_GE : Q_GT;
+		if (op.end == t->end) {
+			p->pos = op.end;
+			return cmp_value(p, g, &op);
+		}
+		v.off = op.end;
+		return leaf(p, g, &v, op.cmp);
+	}
 	if (cmp == Q_EQ && t->type == T_WORD && t->end - t->off == 1 &&
 	    s[t->off] == '*') {
 		q = node_new(Q_EXISTS, g->col);
@@ -552,6 +576,7 @@ regex(struct parser *p, const struct tok *t)
 	char tail[300];
 
 	p->pos = t->end;
+	buf_add(&pat, "", 0);
 	buf_reserve(&pat, t->end - t->off);
 	for (i = t->off + 1; i < t->end - 1; i++) {
 		if (s[i] == '\\' && s[i + 1] == '/')
@@ -563,7 +588,7 @@ regex(struct parser *p, const struct tok *t)
 #ifdef PCRE2_MATCH_INVALID_UTF
 	opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;	/* logs hold bad UTF-8 */
 #endif
-	re = pcre2_compile((PCRE2_SPTR)(pat.p ? pat.p : ""), pat.len, opts,
+	re = pcre2_compile((PCRE2_SPTR)pat.p, pat.len, opts,
 	    &ecode, &eoff, NULL);
 	if (re == NULL) {
 		if (pcre2_get_error_message(ecode, msg, sizeof msg) < 0)

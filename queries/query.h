@@ -26,9 +26,12 @@ struct q_node {
 	char		*path;		/* FIELD/EXISTS: resolved full path (query_resolve) */
 	enum q_cmp	 cmp;
 	char		*value;		/* FIELD/TEXT: unescaped text; REGEX: pattern */
-	int		 quoted;	/* value was a "quoted phrase": no wildcards */
-	int		 wildcard;	/* unquoted value with * or ? */
-	int		 is_num;	/* value is a JSON-style number */
+	int		 quoted;	/* value was a "quoted phrase": no wildcards,
+					 * never a number, true, false or null */
+	int		 wildcard;	/* FIELD ':' with an unescaped * or ?: value is
+					 * then a pattern in which \*, \? and \\
+					 * stand for literal *, ? and \ */
+	int		 is_num;	/* unquoted value is a JSON number: num */
 	double		 num;
 	void		*re;		/* REGEX: pcre2_code * (JIT-compiled) */
 };
@@ -36,7 +39,9 @@ struct q_node {
 /* Parse text into an AST. Returns NULL with err set (LD_EUSAGE, err->col
  * and a message like "expected value after ':' at col 14") on a syntax
  * error. Empty or all-blank text parses to NULL with err->status LD_OK
- * (match everything). Free with query_free. */
+ * (match everything). Terms side by side are and-ed; the grammar is at
+ * the top of query.c. Columns count UTF-8 characters from 1 at the start
+ * of text. Free with query_free. */
 struct q_node	*query_parse(const char *text, struct ld_err *err);
 void		 query_free(struct q_node *q);
 
@@ -49,7 +54,14 @@ int		 query_resolve(struct q_node *q, const char *const *paths, size_t n,
 
 /* Canonical text form for tests and display, e.g.
  * (and (> inference_metrics.latency_ms 500) (: serving_variant "canary")).
- * Uses path when resolved, else field. Caller frees. */
+ * Forms: (and A B ...) and (or A B ...) with nested chains of the same
+ * operator flattened; (not A); (OP NAME VALUE) with OP one of : < <= > >=;
+ * (wild NAME "pattern") for a wildcard ':'; (exists NAME); (text "s");
+ * (regex "pattern"). VALUE is a number as typed, or an unquoted
+ * true/false/null after ':', else a JSON string. NAME is bare unless it
+ * holds a blank, a control character, ( ) " or \ (then a JSON string).
+ * Strings are JSON-escaped. The empty query is "". Uses path when
+ * resolved, else field. Caller frees. */
 char		*query_to_string(const struct q_node *q);
 
 /* One scalar value of a record, as the evaluator sees it. */
@@ -78,7 +90,15 @@ struct q_record {
  * whole value); on a number, numeric equality; true/false match booleans;
  * a field holding an array matches if any element matches; < <= > >=
  * compare numbers numerically and strings byte-wise; a missing field never
- * matches (so `not f:x` matches records without f). */
+ * matches (so `not f:x` matches records without f). Details: ':' with
+ * an unquoted true/false/null matches that JSON literal, and any value
+ * also matches a string equal to its text (f:500 matches "500"); a quoted
+ * value is a string only (f:"500" never matches the number 500); < <= >
+ * >= compare a number only with numbers and a string only with strings;
+ * objects match only field:*, which holds for any value but null (an empty
+ * array is missing). TEXT: ASCII case-insensitive substring of raw; REGEX:
+ * PCRE2 in UTF mode, invalid UTF-8 in raw tolerated. Allocates nothing per
+ * record beyond per-thread buffers. */
 int		 query_match(const struct q_node *q, const struct q_record *r);
 
 /* Release this thread's regex match data (call before a worker exits). */

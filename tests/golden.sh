@@ -131,4 +131,24 @@ id=$(truth_get "$truth" "[k for k, v in t['traces'].items() if v['kind'] == 'can
 ld trace-split trace "$id" -f json "$tmp/odd.jsonl" "$tmp/even.jsonl" &&
 	check --label "two files" trace "$truth" "$id" "$tmp/trace-split.out"
 
+# The shipped sample is what its documented command line (top of
+# tests/gen-logs.py) makes, and logdive reads it right.
+sample=$srcdir/share/samples/incident.jsonl.gz
+if "$PYTHON3" "$GEN" --requests 7000 --seed 7 \
+	--start 2026-02-26T22:00:00Z --hours 6 \
+	--incident-at 2026-02-27T03:00:00Z --incident-minutes 40 \
+	--dirty 0.01 --long-line 200000 \
+	--gzip --out "$tmp/sample.jsonl.gz" --truth "$tmp/sample.json" 2>"$tmp/gen.err" &&
+	"$PYTHON3" -c '
+import gzip, sys
+sys.exit(gzip.open(sys.argv[1]).read() != gzip.open(sys.argv[2]).read())
+' "$sample" "$tmp/sample.jsonl.gz" 2>"$tmp/cmp.err"; then
+	ok "share/samples/incident.jsonl.gz is reproduced by its command line"
+else
+	not_ok "share/samples/incident.jsonl.gz differs from what its command line makes" \
+		"$tmp/cmp.err"
+fi
+ld psample panels -f json -b 1h "$sample" &&
+	check --label "sample" panels "$tmp/sample.json" all_variant "$tmp/psample.out"
+
 echo "1..$n"

@@ -1,1 +1,1271 @@
 #include "config.h"
+#include "tui/app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/strutil.h"
+#include "lib/timeutil.h"
+#include "lib/utf8.h"
+#include "lib/xalloc.h"
+#include "queries/query.h"
+#include "queries/timerange.h"
+#include "tui/draw.h"
+#include "tui/tui.h"
+#include "views/view.h"
+
+#define TICK_MS		100		/* spinner and progress */
+#define LOAD_REFRESH_NS	(1000 * NS_PER_MS)	/* dashboard during load */
+#define FOLLOW_POLL_NS	(500 * NS_PER_MS)
+#define MSG_NS		(4000 * NS_PER_MS)	/* info messages */
+#define QUIT_WAIT_NS	(2000 * NS_PER_MS)
+#define HIST_MAX	50
+
+/* What the threads tell the event loop through the pipe. */
+enum msg_kind { MSG_JOB, MSG_LOADED, MSG_CHANGED, MSG_POLL_ERROR };
+struct msg {
+	enum msg_kind	 kind;
+	struct job	*job;
+};
+
+struct history {
+	char	*label;
+	char	*item[HIST_MAX];
+	size_t	 n;
+};
+
+struct prompt {
+	int		 active;
+	char		 label[64];
+	struct buf	 text;
+	size_t		 cur;		/* byte offset of the cursor */
+	prompt_fn	 done;
+	unsigned long	 view_id;
+	struct history	*hist;
+	size_t		 hpos;		/* browsing history: index from the end */
+};
+
+struct app {
+	struct backend		*b;
+	const struct app_opts	*o;
+	struct ui_query		 q;
+	struct viewstack	 vs;
+	unsigned long		 next_id;
+
+	/* threads */
+	pthread_mutex_t		 mu;		/* the queue and running */
+	pthread_cond_t		 cv;
+	pthread_mutex_t		 fields_mu;	/* b->ops->fields and its array */
+	pthread_t		 worker, loader;
+	int			 nthreads;	/* started */
+	int			 live;		/* not yet exited (under mu) */
+	struct job		*qhead, *qtail;
+	struct job		*running;
+	int			 stop;
+	_Atomic int		 loaded;
+	int			 load_rc;
+	struct ld_err		 load_err;
+	int			 pipe_fd[2];
+
+	/* UI */
+	int			 quit, status;
+	int			 dirty, full;
+	char			 msg[512];
+	int			 msg_err;
+	int64_t			 msg_until;
+	struct prompt		 pr;
+	struct history		 hists[4];
+	int64_t			 t0, last_dash_refresh;
+};
+
+/* --- helpers ------------------------------------------------------- */
+
+static void
+send_msg(struct app *a, enum msg_kind kind, struct job *j)
+{
+	struct msg m = { kind, j };
+	ssize_t r;
+
+	do
+		r = write(a->pipe_fd[1], &m, sizeof m);
+	while (r == -1 && errno == EINTR);
+}
+
+/* The full path for a field name: exact, else a unique suffix after a
+ * dot. Call with fields_mu held. */
+static int
+resolve_in(const char *const *paths, size_t n, const char *name, char **out,
+    struct ld_err *err)
+{
+	size_t i, nl = strlen(name), pl, hits = 0;
+	struct buf cand = BUF_INIT;
+	const char *found = NULL;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(paths[i], name) == 0) {
+			*out = xstrdup(paths[i]);
+			return 0;
+		}
+	for (i = 0; i < n; i++) {
+		pl = strlen(paths[i]);
+		if (pl > nl && paths[i][pl - nl - 1] == '.' &&
+		    strcmp(paths[i] + pl - nl, name) == 0) {
+			if (hits < 6)
+				buf_printf(&cand, "%s%s", hits ? ", " : "",
+				    paths[i]);
+			found = paths[i];
+			hits++;
+		}
+	}
+	if (hits == 1) {
+		*out = xstrdup(found);
+		buf_free(&cand);
+		return 0;
+	}
+	if (hits > 1)
+		err_set(err, LD_EUSAGE, "field '%s' is ambiguous: %s%s", name,
+		    cand.p, hits > 6 ? ", ..." : "");
+	else
+		err_set(err, LD_EUSAGE, "unknown field '%s'", name);
+	buf_free(&cand);
+	return LD_EUSAGE;
+}
+
+static int
+fields_locked(struct app *a, const char *const **paths, size_t *n)
+{
+	*paths = NULL;
+	*n = 0;
+	if (a->b->ops->fields == NULL)
+		return -1;
+	return a->b->ops->fields(a->b, paths, n);
+}
+
+/* Parse and resolve text into *qn (NULL for everything). */
+static int
+parse_query(struct app *a, const char *text, struct q_node **qn,
+    struct ld_err *err)
+{
+	const char *const *paths;
+	size_t n;
+	int rc;
+
+	*qn = NULL;
+	err_clear(err);
+	if (text == NULL || text[strspn(text, " \t")] == '\0')
+		return 0;
+	*qn = query_parse(text, err);
+	if (*qn == NULL)
+		return err->status;
+	pthread_mutex_lock(&a->fields_mu);
+	fields_locked(a, &paths, &n);
+	rc = query_resolve(*qn, paths, n, err);
+	pthread_mutex_unlock(&a->fields_mu);
+	if (rc != 0) {
+		query_free(*qn);
+		*qn = NULL;
+		if (err->status == LD_OK)
+			err->status = rc;
+		return err->status;
+	}
+	return 0;
+}
+
+/* --- the worker and the loader ----------------------------------- */
+
+static int
+run_query_opts(struct app *a, struct job *j, struct q_node **qn,
+    struct query_opts *qo, char **group)
+{
+	const char *const *paths;
+	size_t n;
+	int rc;
+
+	memset(qo, 0, sizeof *qo);
+	*group = NULL;
+	if ((rc = parse_query(a, j->query, qn, &j->err)) != 0)
+		return rc;
+	if (j->group_by != NULL) {
+		pthread_mutex_lock(&a->fields_mu);
+		fields_locked(a, &paths, &n);
+		rc = resolve_in(paths, n, j->group_by, group, &j->err);
+		pthread_mutex_unlock(&a->fields_mu);
+		if (rc != 0) {
+			query_free(*qn);
+			*qn = NULL;
+			return rc;
+		}
+	}
+	qo->query = *qn;
+	qo->has_range = j->has_range;
+	qo->range = j->range;
+	qo->bucket = j->bucket;
+	qo->group_by = *group;
+	return 0;
+}
+
+static void
+run_job(struct app *a, struct job *j)
+{
+	const struct backend_ops *ops = a->b->ops;
+	struct q_node *qn = NULL;
+	struct query_opts qo;
+	struct search_req sr;
+	char *group = NULL;
+
+	err_clear(&j->err);
+	switch (j->kind) {
+	case JOB_PANELS:
+	case JOB_SEARCH:
+		if ((j->rc = run_query_opts(a, j, &qn, &qo, &group)) != 0)
+			break;
+		if (j->kind == JOB_PANELS) {
+			j->rc = ops->panels(a->b, &qo, &j->panels, &j->err);
+			break;
+		}
+		memset(&sr, 0, sizeof sr);
+		sr.q = qo;
+		sr.group_value = j->group_value;
+		sr.min_latency = j->min_latency;
+		sr.sort = j->sort;
+		sr.limit = j->limit;
+		j->rc = ops->search(a->b, &sr, &j->hits, &j->err);
+		break;
+	case JOB_TRACE:
+		j->rc = ops->trace(a->b, j->id, &j->hits, &j->err);
+		break;
+	case JOB_RECORD:
+		j->text = ops->record(a->b, &j->hit, &j->err);
+		j->rc = j->text != NULL ? 0 :
+		    j->err.status != LD_OK ? (int)j->err.status : LD_ESOURCE;
+		break;
+	}
+	if (j->rc != 0 && j->err.status == LD_OK)
+		err_set(&j->err, j->rc, "the backend failed without a message");
+	query_free(qn);
+	free(group);
+}
+
+static void
+thread_exit(struct app *a)
+{
+	pthread_mutex_lock(&a->mu);
+	a->live--;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct app *a = arg;
+	struct job *j;
+	struct timespec ts;
+	int64_t last_poll = 0, now;
+	struct ld_err err;
+	int r, poll_failed = 0;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop) {
+		if ((j = a->qhead) != NULL) {
+			a->qhead = j->next;
+			if (a->qhead == NULL)
+				a->qtail = NULL;
+			j->next = NULL;
+			a->running = j;
+			/* a cancel during the load belongs to the load */
+			if (atomic_load(&a->loaded))
+				atomic_store(&a->b->cancel, 0);
+			pthread_mutex_unlock(&a->mu);
+			run_job(a, j);
+			pthread_mutex_lock(&a->mu);
+			a->running = NULL;
+			if (j->cancelled) {
+				j->rc = LD_ECANCEL;
+				err_set(&j->err, LD_ECANCEL, "cancelled");
+			}
+			pthread_mutex_unlock(&a->mu);
+			send_msg(a, MSG_JOB, j);
+			pthread_mutex_lock(&a->mu);
+			continue;
+		}
+		now = time_mono();
+		if (a->o->follow && atomic_load(&a->loaded) &&
+		    a->b->ops->poll != NULL && now - last_poll >= FOLLOW_POLL_NS) {
+			pthread_mutex_unlock(&a->mu);
+			err_clear(&err);
+			r = a->b->ops->poll(a->b, &err);
+			last_poll = time_mono();
+			if (r > 0) {
+				poll_failed = 0;
+				send_msg(a, MSG_CHANGED, NULL);
+			} else if (r < 0 && !poll_failed) {
+				/* once per run of failures */
+				j = job_new(JOB_SEARCH, 0);
+				j->err = err;
+				poll_failed = 1;
+				send_msg(a, MSG_POLL_ERROR, j);
+			} else if (r == 0)
+				poll_failed = 0;
+			pthread_mutex_lock(&a->mu);
+			continue;
+		}
+		if (a->o->follow) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+		} else
+			pthread_cond_wait(&a->cv, &a->mu);
+	}
+	pthread_mutex_unlock(&a->mu);
+	query_thread_done();
+	thread_exit(a);
+	return NULL;
+}
+
+static void *
+loader_main(void *arg)
+{
+	struct app *a = arg;
+	struct ld_err err;
+	int rc;
+
+	err_clear(&err);
+	rc = a->b->ops->load(a->b, &err);
+	a->load_rc = rc;
+	a->load_err = err;
+	atomic_store(&a->b->cancel, 0);
+	atomic_store(&a->loaded, 1);
+	pthread_mutex_lock(&a->mu);
+	pthread_cond_broadcast(&a->cv);	/* --follow polling may start */
+	pthread_mutex_unlock(&a->mu);
+	send_msg(a, MSG_LOADED, NULL);
+	query_thread_done();
+	thread_exit(a);
+	return NULL;
+}
+
+static void
+start_thread(struct app *a, pthread_t *t, void *(*fn)(void *))
+{
+	sigset_t all, old;
+	int r;
+
+	/* signals go to the UI thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_mutex_lock(&a->mu);
+	a->live++;
+	pthread_mutex_unlock(&a->mu);
+	r = pthread_create(t, NULL, fn, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		fatal("pthread_create: %s", strerror(r));
+	a->nthreads++;
+}
+
+/* --- what views ask of the app ------------------------------------ */
+
+struct backend *
+app_backend(struct app *a)
+{
+	return a->b;
+}
+
+struct ui_query *
+app_query(struct app *a)
+{
+	return &a->q;
+}
+
+int
+app_loading(struct app *a)
+{
+	return !atomic_load(&a->loaded);
+}
+
+void
+app_push(struct app *a, struct view *v)
+{
+	v->id = ++a->next_id;
+	viewstack_push(&a->vs, v);
+	a->dirty = 1;
+}
+
+void
+app_pop(struct app *a)
+{
+	struct view *v, *top;
+
+	if (a->vs.n <= 1)
+		return;
+	v = viewstack_top(&a->vs);
+	app_cancel(a, v);
+	view_free(viewstack_pop(&a->vs));
+	top = viewstack_top(&a->vs);
+	if (top->stale && top->ops->refresh != NULL) {
+		top->stale = 0;
+		top->ops->refresh(top);
+	}
+	a->dirty = 1;
+}
+
+void
+app_submit(struct app *a, struct view *v, struct job *j)
+{
+	struct job **pp, *old;
+
+	j->view_id = v->id;
+	j->next = NULL;
+	pthread_mutex_lock(&a->mu);
+	for (pp = &a->qhead; *pp != NULL; pp = &(*pp)->next) {
+		old = *pp;
+		if (old->view_id == j->view_id && old->tag == j->tag &&
+		    old->kind == j->kind) {
+			/* replace in place; the view keeps one in flight */
+			j->next = old->next;
+			*pp = j;
+			if (a->qtail == old)
+				a->qtail = j;
+			pthread_mutex_unlock(&a->mu);
+			job_free(old);
+			a->dirty = 1;
+			return;
+		}
+	}
+	if (a->qtail != NULL)
+		a->qtail->next = j;
+	else
+		a->qhead = j;
+	a->qtail = j;
+	v->busy++;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	a->dirty = 1;
+}
+
+static void
+deliver(struct app *a, struct job *j)
+{
+	struct view *v = viewstack_find(&a->vs, j->view_id);
+
+	if (v != NULL) {
+		if (v->busy > 0)
+			v->busy--;
+		if (v->ops->done != NULL)
+			v->ops->done(v, j);
+	}
+	job_free(j);
+	a->dirty = 1;
+}
+
+int
+app_cancel(struct app *a, struct view *v)
+{
+	struct job **pp, *j, *gone = NULL;
+	int n = 0;
+
+	pthread_mutex_lock(&a->mu);
+	for (pp = &a->qhead; (j = *pp) != NULL; ) {
+		if (v == NULL || j->view_id == v->id) {
+			*pp = j->next;
+			j->next = gone;
+			gone = j;
+			n++;
+		} else
+			pp = &j->next;
+	}
+	a->qtail = NULL;
+	for (j = a->qhead; j != NULL; j = j->next)
+		a->qtail = j;
+	if (a->running != NULL && !a->running->cancelled &&
+	    (v == NULL || a->running->view_id == v->id)) {
+		a->running->cancelled = 1;
+		/* during the load the flag would stop the load too; then the
+		 * call runs out and its result is dropped */
+		if (atomic_load(&a->loaded))
+			atomic_store(&a->b->cancel, 1);
+		n++;
+	}
+	pthread_mutex_unlock(&a->mu);
+	while ((j = gone) != NULL) {
+		gone = j->next;
+		j->rc = LD_ECANCEL;
+		err_set(&j->err, LD_ECANCEL, "cancelled");
+		deliver(a, j);
+	}
+	return n;
+}
+
+void
+app_message(struct app *a, int is_error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+	va_end(ap);
+	a->msg_err = is_error;
+	a->msg_until = is_error ? INT64_MAX : time_mono() + MSG_NS;
+	a->dirty = 1;
+}
+
+static struct history *
+history_for(struct app *a, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof a->hists / sizeof a->hists[0]; i++) {
+		if (a->hists[i].label == NULL)
+			a->hists[i].label = xstrdup(label);
+		if (strcmp(a->hists[i].label, label) == 0)
+			return &a->hists[i];
+	}
+	return NULL;
+}
+
+static void
+history_add(struct history *h, const char *s)
+{
+	if (h == NULL || *s == '\0')
+		return;
+	if (h->n > 0 && strcmp(h->item[h->n - 1], s) == 0)
+		return;
+	if (h->n == HIST_MAX) {
+		free(h->item[0]);
+		memmove(h->item, h->item + 1, (HIST_MAX - 1) * sizeof h->item[0]);
+		h->n--;
+	}
+	h->item[h->n++] = xstrdup(s);
+}
+
+static void
+prompt_set(struct prompt *p, const char *s)
+{
+	buf_reset(&p->text);
+	buf_adds(&p->text, s != NULL ? s : "");
+	p->cur = p->text.len;
+}
+
+void
+app_prompt(struct app *a, struct view *v, const char *label,
+    const char *init, prompt_fn done)
+{
+	struct prompt *p = &a->pr;
+
+	p->active = 1;
+	snprintf(p->label, sizeof p->label, "%s", label);
+	prompt_set(p, init);
+	p->done = done;
+	p->view_id = v->id;
+	p->hist = history_for(a, label);
+	p->hpos = 0;
+	a->dirty = 1;
+}
+
+int
+app_check_query(struct app *a, const char *text, struct ld_err *err)
+{
+	struct q_node *qn;
+	int rc;
+
+	rc = parse_query(a, text, &qn, err);
+	query_free(qn);
+	return rc;
+}
+
+int
+app_resolve_field(struct app *a, const char *name, char **path,
+    struct ld_err *err)
+{
+	const char *const *paths;
+	size_t n;
+	int rc;
+
+	err_clear(err);
+	pthread_mutex_lock(&a->fields_mu);
+	fields_locked(a, &paths, &n);
+	rc = resolve_in(paths, n, name, path, err);
+	pthread_mutex_unlock(&a->fields_mu);
+	return rc;
+}
+
+/* --- the input line ------------------------------------------------ */
+
+static size_t
+utf8_prev(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[--i] & 0xc0) == 0x80)
+		;
+	return i;
+}
+
+static size_t
+utf8_next(const char *s, size_t len, size_t i)
+{
+	if (i < len)
+		i++;
+	while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i++;
+	return i;
+}
+
+static void
+prompt_delete(struct prompt *p, size_t from, size_t to)
+{
+	memmove(p->text.p + from, p->text.p + to, p->text.len - to + 1);
+	p->text.len -= to - from;
+	if (p->cur > to)
+		p->cur -= to - from;
+	else if (p->cur > from)
+		p->cur = from;
+}
+
+static void
+prompt_key(struct app *a, int key)
+{
+	struct prompt *p = &a->pr;
+	struct ld_err err;
+	struct view *v;
+	char *text, enc[4];
+	size_t n, i;
+
+	a->dirty = 1;
+	if (p->text.p == NULL)
+		buf_adds(&p->text, "");
+	switch (key) {
+	case K_ESC: case K_CTRL('c'): case K_CTRL('g'):
+		p->active = 0;
+		return;
+	case K_ENTER:
+		v = viewstack_find(&a->vs, p->view_id);
+		text = xstrdup(p->text.p);
+		err_clear(&err);
+		history_add(p->hist, text);
+		p->active = 0;
+		if (v != NULL && p->done(v, text, &err) != 0) {
+			/* stays open, the cursor where the error is */
+			p->active = 1;
+			app_message(a, 1, "%s", err.msg);
+			if (err.col > 0 && (size_t)err.col - 1 <= p->text.len)
+				p->cur = (size_t)err.col - 1;
+		} else if (a->msg_err)
+			a->msg[0] = '\0';
+		free(text);
+		return;
+	case K_LEFT: case K_CTRL('b'):
+		p->cur = utf8_prev(p->text.p, p->cur);
+		return;
+	case K_RIGHT: case K_CTRL('f'):
+		p->cur = utf8_next(p->text.p, p->text.len, p->cur);
+		return;
+	case K_HOME: case K_CTRL('a'):
+		p->cur = 0;
+		return;
+	case K_END: case K_CTRL('e'):
+		p->cur = p->text.len;
+		return;
+	case K_BS:
+		if (p->cur > 0)
+			prompt_delete(p, utf8_prev(p->text.p, p->cur), p->cur);
+		return;
+	case K_DEL: case K_CTRL('d'):
+		if (p->cur < p->text.len)
+			prompt_delete(p, p->cur,
+			    utf8_next(p->text.p, p->text.len, p->cur));
+		return;
+	case K_CTRL('u'):
+		prompt_delete(p, 0, p->cur);
+		return;
+	case K_CTRL('k'):
+		prompt_delete(p, p->cur, p->text.len);
+		return;
+	case K_CTRL('w'):
+		i = p->cur;
+		while (i > 0 && p->text.p[i - 1] == ' ')
+			i--;
+		while (i > 0 && p->text.p[i - 1] != ' ')
+			i--;
+		prompt_delete(p, i, p->cur);
+		return;
+	case K_UP: case K_DOWN:
+		if (p->hist == NULL || p->hist->n == 0)
+			return;
+		if (key == K_UP && p->hpos < p->hist->n)
+			p->hpos++;
+		else if (key == K_DOWN && p->hpos > 0)
+			p->hpos--;
+		prompt_set(p, p->hpos == 0 ? "" :
+		    p->hist->item[p->hist->n - p->hpos]);
+		return;
+	}
+	if (key < 0x20 || key >= K_BASE || key == 0x7f)
+		return;
+	n = utf8_encode((uint32_t)key, enc);
+	buf_reserve(&p->text, n);
+	memmove(p->text.p + p->cur + n, p->text.p + p->cur,
+	    p->text.len - p->cur + 1);
+	memcpy(p->text.p + p->cur, enc, n);
+	p->text.len += n;
+	p->cur += n;
+}
+
+/* --- drawing -------------------------------------------------------- */
+
+static void
+source_label(struct app *a, char *out, size_t outlen)
+{
+	const char *s, *slash;
+	char *vis;
+
+	if (a->o->nsources == 0) {
+		snprintf(out, outlen, "(no source)");
+		return;
+	}
+	s = a->o->sources[0];
+	/* a file by its name, a URL as given */
+	if (strstr(s, "://") == NULL && (slash = strrchr(s, '/')) != NULL &&
+	    slash[1] != '\0')
+		s = slash + 1;
+	vis = str_visible(s, strlen(s), tui_utf8 ? 0 : STRVIS_ASCII);
+	if (a->o->nsources > 1)
+		snprintf(out, outlen, "%s +%zu", vis, a->o->nsources - 1);
+	else
+		snprintf(out, outlen, "%s", vis);
+	free(vis);
+}
+
+static void
+progress_label(struct app *a, char *out, size_t outlen)
+{
+	struct progress *pg = &a->b->progress;
+	uint64_t done = atomic_load(&pg->bytes_done);
+	uint64_t total = atomic_load(&pg->bytes_total);
+	double secs = (double)(time_mono() - a->t0) / 1e9, rate;
+	char r[32];
+	int o;
+
+	out[0] = '\0';
+	if (!app_loading(a))
+		return;
+	rate = secs > 0.05 ? (double)done / secs : 0;
+	o = snprintf(out, outlen, "loading");
+	if (total > 0 && o >= 0 && (size_t)o < outlen)
+		o += snprintf(out + o, outlen - (size_t)o, " %d%%",
+		    (int)(100.0 * (double)done / (double)total));
+	if (rate > 0 && o >= 0 && (size_t)o < outlen) {
+		fmt_bytes(rate, r, sizeof r);
+		o += snprintf(out + o, outlen - (size_t)o, " %s %s/s", G->dot, r);
+	}
+	if (rate > 0 && total > done && o >= 0 && (size_t)o < outlen)
+		snprintf(out + o, outlen - (size_t)o, " %s ETA %.0fs", G->dot,
+		    ceil((double)(total - done) / rate));
+}
+
+static int
+any_busy(struct app *a)
+{
+	int busy;
+
+	pthread_mutex_lock(&a->mu);
+	busy = a->qhead != NULL || a->running != NULL;
+	pthread_mutex_unlock(&a->mu);
+	return busy;
+}
+
+static void
+draw_title(struct app *a, int W)
+{
+	char src[256], range[96], recs[32], prog[96], parts[512], *cut;
+	const char *sep = G->dot;
+	size_t fixed, avail;
+	int x;
+
+	draw_str(0, 0, 1, G->tl, ST_BORDER);
+	draw_hline(0, 1, W - 2, ST_BORDER);
+	draw_str(0, W - 1, 1, G->tr, ST_BORDER);
+	source_label(a, src, sizeof src);
+	if (a->q.has_range)
+		fmt_range(&a->q.resolved, G->arrow, range, sizeof range);
+	else if (a->q.have_shown)
+		fmt_range(&a->q.shown, G->arrow, range, sizeof range);
+	else
+		snprintf(range, sizeof range, "all");
+	fmt_count(atomic_load(&a->b->progress.records), recs, sizeof recs);
+	progress_label(a, prog, sizeof prog);
+	if (*prog)
+		snprintf(parts, sizeof parts, " %s %s %s %s records %s %s ",
+		    sep, range, sep, recs, sep, prog);
+	else
+		snprintf(parts, sizeof parts, " %s %s %s %s records ", sep,
+		    range, sep, recs);
+	/* " logdive · SRC" + parts + spinner; the source gives way first */
+	avail = W > 8 ? (size_t)W - 8 : 0;
+	fixed = str_width(" logdive ") + str_width(sep) + 1 + str_width(parts);
+	x = 1;
+	x += draw_str(0, x, W - 6, " logdive ", ST_TITLE);
+	x += draw_str(0, x, W - 6 - x, sep, ST_TITLE);
+	x += draw_str(0, x, W - 6 - x, " ", ST_TITLE);
+	if (fixed < avail) {
+		cut = str_trunc(src, avail - fixed, G->ell);
+		x += draw_str(0, x, W - 6 - x, cut, ST_TITLE);
+		free(cut);
+	}
+	draw_str(0, x, W - 4 - x, parts, ST_TITLE);
+	if (app_loading(a) || any_busy(a))
+		draw_str(0, W - 4, 1, G->spin[(time_mono() - a->t0) /
+		    (TICK_MS * NS_PER_MS) % G->nspin], ST_TITLE);
+}
+
+static void
+draw_crumbs(struct app *a, int W)
+{
+	char crumbs[2048], sep[16];
+	const char *p = crumbs;
+	size_t avail = W > 4 ? (size_t)W - 4 : 0, ew = str_width(G->ell);
+	int x = 2;
+
+	snprintf(sep, sizeof sep, " %s ", G->crumb);
+	viewstack_crumbs(&a->vs, sep, crumbs, sizeof crumbs);
+	/* keep the end (the current view) when it is too long */
+	if (str_width(p) > avail) {
+		while (*p != '\0' && str_width(p) + ew > avail)
+			p += utf8_next(p, strlen(p), 0);
+		x += draw_str(1, x, (int)ew, G->ell, ST_CRUMB);
+	}
+	draw_str(1, x, (int)avail, p, ST_CRUMB);
+}
+
+static void
+draw_hints(const char *hints, int y, int x, int w)
+{
+	char item[128];
+	const char *p = hints, *end, *sp;
+	int used = 0, first = 1;
+	size_t n;
+
+	while (*p != '\0' && used < w) {
+		end = strchr(p, '\t');
+		n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(item, sizeof item, "%.*s", (int)n, p);
+		if (!first) {
+			used += draw_str(y, x + used, w - used, " ", ST_HINT);
+			used += draw_str(y, x + used, w - used, G->dot, ST_HINT);
+			used += draw_str(y, x + used, w - used, " ", ST_HINT);
+		}
+		first = 0;
+		sp = strchr(item, ' ');
+		if (sp != NULL) {
+			item[sp - item] = '\0';
+			used += draw_str(y, x + used, w - used, item, ST_HINTKEY);
+			used += draw_str(y, x + used, w - used, " ", ST_HINT);
+			used += draw_str(y, x + used, w - used, sp + 1, ST_HINT);
+		} else
+			used += draw_str(y, x + used, w - used, item, ST_HINTKEY);
+		p += n;
+		if (*p == '\t')
+			p++;
+	}
+}
+
+/* The input line; returns the cursor column. */
+static int
+draw_prompt(struct app *a, int y, int x, int w)
+{
+	struct prompt *p = &a->pr;
+	const char *t = p->text.p != NULL ? p->text.p : "";
+	size_t start = 0, lw;
+	int used;
+
+	used = draw_str(y, x, w, p->label, ST_PROMPT);
+	lw = (size_t)(w - used - 1);
+	/* scroll so that the cursor shows */
+	while (start < p->cur && str_nwidth(t + start, p->cur - start) > lw)
+		start = utf8_next(t, p->text.len, start);
+	draw_vis(y, x + used, w - used, t + start, p->text.len - start,
+	    ST_NORMAL, NULL);
+	return x + used + (int)str_nwidth(t + start, p->cur - start);
+}
+
+static void
+draw_status(struct app *a, struct view *top, int y, int W)
+{
+	char buf[1024];
+	int st = ST_NORMAL;
+
+	if (a->msg[0] != '\0' && time_mono() < a->msg_until) {
+		draw_viss(y, 2, W - 4, a->msg, a->msg_err ? ST_ERROR : ST_WARN);
+		return;
+	}
+	a->msg[0] = '\0';
+	buf[0] = '\0';
+	if (top->ops->status != NULL)
+		top->ops->status(top, buf, sizeof buf);
+	else if (a->q.query != NULL && *a->q.query != '\0')
+		snprintf(buf, sizeof buf, "/%s", a->q.query);
+	else {
+		snprintf(buf, sizeof buf, "/ (no query: every record)");
+		st = ST_DIM;
+	}
+	draw_viss(y, 2, W - 4, buf, st);
+}
+
+static void
+draw_all(struct app *a)
+{
+	int H = tui_lines(), W = tui_cols(), cy = -1, cx = 0;
+	struct view *top = viewstack_top(&a->vs);
+	const char *hints;
+	char global[256];
+
+	tui_frame_begin(a->full);
+	a->full = 0;
+	if (H < 10 || W < 30) {
+		draw_str(0, 0, W, "terminal too small", ST_ERROR);
+		draw_fmt(1, 0, W, ST_NORMAL, "need 80x24, have %dx%d", W, H);
+		draw_str(2, 0, W, "q quits", ST_NORMAL);
+		tui_cursor(-1, 0);
+		tui_frame_end();
+		return;
+	}
+	draw_title(a, W);
+	draw_vline(1, 0, H - 2, ST_BORDER);
+	draw_vline(1, W - 1, H - 2, ST_BORDER);
+	draw_crumbs(a, W);
+	top->ops->draw(top, 2, 1, H - 5, W - 2);
+	draw_str(H - 3, 0, 1, G->ltee, ST_BORDER);
+	draw_hline(H - 3, 1, W - 2, ST_BORDER);
+	draw_str(H - 3, W - 1, 1, G->rtee, ST_BORDER);
+	if (a->pr.active) {
+		cx = draw_prompt(a, H - 2, 2, W - 4);
+		cy = H - 2;
+	} else
+		draw_status(a, top, H - 2, W);
+	draw_str(H - 1, 0, 1, G->bl, ST_BORDER);
+	draw_hline(H - 1, 1, W - 2, ST_BORDER);
+	draw_str(H - 1, W - 1, 1, G->br, ST_BORDER);
+	if (a->pr.active)
+		hints = "Enter accept\tEsc cancel\t\xe2\x86\x91\xe2\x86\x93 history";
+	else {
+		hints = top->ops->hints != NULL ? top->ops->hints(top) : "";
+		snprintf(global, sizeof global, "%s%s%s\t? help\tq quit", hints,
+		    *hints ? "\t" : "", a->vs.n > 1 ? "Esc back" : "");
+		if (a->vs.n <= 1)
+			snprintf(global, sizeof global, "%s%s? help\tq quit",
+			    hints, *hints ? "\t" : "");
+		hints = global;
+	}
+	if (!tui_utf8 && a->pr.active)
+		hints = "Enter accept\tEsc cancel\tUp/Down history";
+	draw_fill(H - 1, 1, 1, ST_BORDER);
+	draw_hints(hints, H - 1, 2, W - 4);
+	tui_cursor(cy, cx);
+	tui_frame_end();
+}
+
+/* --- keys and messages -------------------------------------------- */
+
+static void
+handle_key(struct app *a, int key)
+{
+	struct view *top = viewstack_top(&a->vs);
+
+	a->dirty = 1;
+	if (key == K_RESIZE || key == K_CTRL('l')) {
+		a->full = 1;
+		return;
+	}
+	if (key == K_CTRL('z')) {
+		tui_suspend();
+		a->full = 1;
+		return;
+	}
+	if (a->pr.active) {
+		prompt_key(a, key);
+		return;
+	}
+	/* a key dismisses an error */
+	if (a->msg_err)
+		a->msg[0] = '\0';
+	switch (key) {
+	case 'q':
+		a->quit = 1;
+		return;
+	case K_CTRL('c'):
+		if (app_cancel(a, NULL) > 0)
+			app_message(a, 0, "cancelled");
+		else if (app_loading(a)) {
+			atomic_store(&a->b->cancel, 1);
+			app_message(a, 0, "stopping the load; the records read "
+			    "so far stay");
+		} else
+			app_message(a, 0, "nothing to cancel (q quits)");
+		return;
+	case K_ESC:
+		if (a->vs.n > 1)
+			app_pop(a);
+		else if (app_cancel(a, top) > 0)
+			app_message(a, 0, "cancelled");
+		return;
+	case '?':
+		if (strcmp(top->ops->name, "help") != 0)
+			app_push(a, help_new(a));
+		return;
+	}
+	if (top->ops->key != NULL)
+		top->ops->key(top, key);
+}
+
+static void
+refresh_after_change(struct app *a)
+{
+	struct view *top = viewstack_top(&a->vs);
+	size_t i;
+
+	for (i = 0; i < a->vs.n; i++)
+		if (a->vs.v[i] != top)
+			a->vs.v[i]->stale = 1;
+	if (top->ops->refresh != NULL && !top->busy)
+		top->ops->refresh(top);
+	else
+		top->stale = top->ops->refresh != NULL;
+}
+
+static void
+handle_msgs(struct app *a)
+{
+	struct msg m[32];
+	ssize_t n, i;
+	char recs[32];
+
+	while ((n = read(a->pipe_fd[0], m, sizeof m)) > 0) {
+		for (i = 0; i < n / (ssize_t)sizeof m[0]; i++) {
+			switch (m[i].kind) {
+			case MSG_JOB:
+				deliver(a, m[i].job);
+				break;
+			case MSG_LOADED:
+				fmt_count(atomic_load(&a->b->progress.records),
+				    recs, sizeof recs);
+				if (a->load_rc == LD_ECANCEL)
+					app_message(a, 0, "load stopped: %s "
+					    "records read", recs);
+				else if (a->load_rc != 0)
+					app_message(a, 1, "%s", a->load_err.msg);
+				refresh_after_change(a);
+				break;
+			case MSG_CHANGED:
+				refresh_after_change(a);
+				break;
+			case MSG_POLL_ERROR:
+				app_message(a, 1, "--follow: %s",
+				    m[i].job->err.msg);
+				job_free(m[i].job);
+				break;
+			}
+		}
+		a->dirty = 1;
+	}
+}
+
+/* A view with a stale mark on top gets its refresh. */
+static void
+timers(struct app *a)
+{
+	struct view *top = viewstack_top(&a->vs), *dash = a->vs.v[0];
+	int64_t now = time_mono();
+
+	if (app_loading(a) && now - a->last_dash_refresh >= LOAD_REFRESH_NS) {
+		a->last_dash_refresh = now;
+		if (top == dash && !dash->busy && dash->ops->refresh != NULL)
+			dash->ops->refresh(dash);
+		else
+			dash->stale = 1;
+	}
+	if (top->stale && !top->busy && top->ops->refresh != NULL) {
+		top->stale = 0;
+		top->ops->refresh(top);
+	}
+	if (a->msg[0] != '\0' && now >= a->msg_until)
+		a->dirty = 1;
+}
+
+/* --- run ------------------------------------------------------------ */
+
+static int
+check_opts(struct app *a, const struct app_opts *o, struct ld_err *err)
+{
+	struct q_node *qn;
+
+	if (o->query_text != NULL && *o->query_text != '\0') {
+		err_clear(err);
+		qn = query_parse(o->query_text, err);
+		if (qn == NULL && err->status != LD_OK)
+			return err->status;
+		query_free(qn);
+		a->q.query = xstrdup(o->query_text);
+	}
+	if (o->range_text != NULL && *o->range_text != '\0') {
+		if (range_parse(o->range_text, time_now(), &a->q.resolved,
+		    err) != 0)
+			return err->status != LD_OK ? (int)err->status : LD_EUSAGE;
+		a->q.range = xstrdup(o->range_text);
+		a->q.has_range = 1;
+	}
+	a->q.bucket = o->bucket;
+	if (o->group_by != NULL && *o->group_by != '\0')
+		a->q.group_by = xstrdup(o->group_by);
+	return 0;
+}
+
+static void
+shutdown_threads(struct app *a)
+{
+	struct job *j;
+	struct timespec ts;
+	int64_t deadline = time_mono() + QUIT_WAIT_NS;
+	int i;
+
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	while ((j = a->qhead) != NULL) {
+		a->qhead = j->next;
+		job_free(j);
+	}
+	a->qtail = NULL;
+	atomic_store(&a->b->cancel, 1);
+	pthread_cond_broadcast(&a->cv);
+	while (a->live > 0 && time_mono() < deadline) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+	}
+	i = a->live;
+	pthread_mutex_unlock(&a->mu);
+	if (i > 0) {
+		/* a backend call that does not return: leave rather than
+		 * close the backend under it */
+		tui_done();
+		fflush(NULL);
+		_exit(a->status);
+	}
+	if (a->nthreads > 0)
+		pthread_join(a->loader, NULL);
+	if (a->nthreads > 1)
+		pthread_join(a->worker, NULL);
+}
+
+static void
+app_free(struct app *a)
+{
+	size_t i, k;
+	struct msg m;
+
+	viewstack_free(&a->vs);
+	/* results that arrived after the last read */
+	while (read(a->pipe_fd[0], &m, sizeof m) == (ssize_t)sizeof m)
+		if (m.job != NULL)
+			job_free(m.job);
+	close(a->pipe_fd[0]);
+	close(a->pipe_fd[1]);
+	free(a->q.query);
+	free(a->q.range);
+	free(a->q.group_by);
+	buf_free(&a->pr.text);
+	for (i = 0; i < sizeof a->hists / sizeof a->hists[0]; i++) {
+		free(a->hists[i].label);
+		for (k = 0; k < a->hists[i].n; k++)
+			free(a->hists[i].item[k]);
+	}
+	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->fields_mu);
+	pthread_cond_destroy(&a->cv);
+}
+
+int
+app_run(struct backend *b, const struct app_opts *o, struct ld_err *err)
+{
+	struct app app, *a = &app;
+	struct pollfd pfd[3];
+	int key, sig, redraw, timeout, i, rc;
+
+	memset(a, 0, sizeof *a);
+	a->b = b;
+	a->o = o;
+	err_clear(err);
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_mutex_init(&a->fields_mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	if (pipe(a->pipe_fd) == -1)
+		fatal("pipe: %s", strerror(errno));
+	for (i = 0; i < 2; i++)
+		fcntl(a->pipe_fd[i], F_SETFD, FD_CLOEXEC);
+	fcntl(a->pipe_fd[0], F_SETFL, O_NONBLOCK);
+	if ((rc = check_opts(a, o, err)) != 0 ||
+	    (rc = tui_init(o->ascii, err)) != 0) {
+		app_free(a);
+		return rc;
+	}
+	a->t0 = time_mono();
+	a->last_dash_refresh = a->t0;
+	a->dirty = a->full = 1;
+	atomic_store(&b->cancel, 0);
+	app_push(a, dashboard_new(a));
+	start_thread(a, &a->loader, loader_main);
+	start_thread(a, &a->worker, worker_main);
+
+	while (!a->quit) {
+		if (a->dirty) {
+			a->dirty = 0;
+			draw_all(a);
+		}
+		timeout = (app_loading(a) || any_busy(a) || a->msg[0] != '\0') ?
+		    TICK_MS : 1000;
+		pfd[0].fd = tui_key_fd();
+		pfd[1].fd = tui_signal_fd();
+		pfd[2].fd = a->pipe_fd[0];
+		for (i = 0; i < 3; i++) {
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, 3, timeout) == -1 && errno != EINTR)
+			fatal("poll: %s", strerror(errno));
+		redraw = 0;
+		if ((sig = tui_handle_signals(&redraw)) != 0) {
+			a->status = 128 + sig;
+			break;
+		}
+		if (redraw)
+			a->dirty = a->full = 1;
+		handle_msgs(a);
+		while (!a->quit && (key = tui_read_key()) != K_NONE)
+			handle_key(a, key);
+		timers(a);
+		if (app_loading(a) || any_busy(a))
+			a->dirty = 1;	/* spinner and progress */
+	}
+	shutdown_threads(a);
+	tui_done();
+	app_free(a);
+	return a->status;
+}

@@ -168,7 +168,7 @@ int		 app_resolve_field(struct app *a, const char *name, char **path,
 /* 1 while the initial load runs. */
 int		 app_loading(struct app *a);
 
-/* Views (views/*.c). */
+/* The views, one file each in views/. */
 struct view	*dashboard_new(struct app *a);
 /* Requests matching the SEARCH job spec (taken over); crumb is visible text. */
 struct view	*requests_new(struct app *a, const char *crumb, struct job *spec);

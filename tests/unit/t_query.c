@@ -99,6 +99,11 @@ test_values(void)
 	parses("latency_ms <= -1.5", "(<= latency_ms -1.5)");
 	parses("latency_ms<=5 and x:1", "(and (<= latency_ms 5) (: x 1))");
 	parses("x:1e3", "(: x 1e3)");
+	parses("latency_ms:>500", "(> latency_ms 500)");
+	parses("latency_ms:>= 500", "(>= latency_ms 500)");
+	parses("latency_ms:(>100 and <=900)",
+	    "(and (> latency_ms 100) (<= latency_ms 900))");
+	parses("f:\\>5 g:a>b", "(and (: f \">5\") (: g \"a>b\"))");
 	parses("v:3.2.1", "(: v \"3.2.1\")");
 	parses("v:01", "(: v \"01\")");
 	parses("v:+1", "(: v \"+1\")");
@@ -130,6 +135,7 @@ test_values(void)
 	    "(and (: f \"a\") (or (: f \"b\") (: f \"c\")))");
 	parses("f:(* or \"x y\")", "(or (exists f) (: f \"x y\"))");
 	parses("/a\\/b/", "(regex \"a/b\")");
+	parses("// f:\"\"", "(and (regex \"\") (: f \"\"))");
 	parses("/\\d+ms\\\\/", "(regex \"\\\\d+ms\\\\\\\\\")");
 	parses("\\and or \"OR\"", "(or (text \"and\") (text \"OR\"))");
 	parses("x#y # the rest is a comment ) ( \"", "(text \"x#y\")");
@@ -206,6 +212,8 @@ test_errors(void)
 	fails("service:(not)", "expected a value after 'not' at col 13", 13);
 	fails("service:()", "expected a value after '(' at col 10", 10);
 	fails("service:(a", "missing ')' for '(' at col 9", 9);
+	fails("f:>", "expected value after '>' at col 4", 4);
+	fails("f:(<= )", "expected value after '<=' at col 7", 7);
 	fails("/(unclosed/",
 	    "invalid regex at col 1: missing closing parenthesis", 1);
 	fails("x and /a{2,1}/",
@@ -496,6 +504,7 @@ test_match(void)
 	MATCHES("latency_ms:87.0", "010");
 	MATCHES("latency_ms:8.7e1", "010");
 	MATCHES("latency_ms:87ms", "001");
+	MATCHES("latency_ms:(>100 and <=900)", "100");
 	MATCHES("feature_store_latency_ms >= 40 and cache_hit:false", "100");
 	/* Strings, exact and case-sensitive; a quoted number is a string. */
 	MATCHES("model_version:3", "010");
@@ -609,6 +618,46 @@ test_many_values(void)
 	ok(query_match(NULL, &r) == 1, "the empty query matches");
 }
 
+static int
+one(const char *text, const struct q_record *r)
+{
+	struct ld_err err;
+	struct q_node *q = query_parse(text, &err);
+	int m = err.status == LD_OK ? query_match(q, r) : -1;
+
+	query_free(q);
+	return m;
+}
+
+static void
+test_edge(void)
+{
+	static char big[20001];
+	struct fval vals[] = {
+		S("code", "500"), S("bin", "a\xff" "b"),
+		{ "big", { QV_STRING, 0, big, sizeof big - 1 } },
+		{ NULL, { QV_NULL, 0, NULL, 0 } }
+	};
+	const char *raw = "bad \xff byte CUDA";
+	struct q_record r = { vals, fget, raw, strlen(raw) };
+
+	memset(big, 'a', sizeof big - 1);
+	ok(one("code:500", &r) == 1, "a number value matches its text");
+	ok(one("code:\"500\"", &r) == 1, "a quoted value matches the string");
+	ok(one("code > 400", &r) == 0, "a number never compares with a string");
+	ok(one("code > \"400\"", &r) == 1, "strings compare byte-wise");
+	ok(one("bin:a?b", &r) == 1, "? takes an invalid byte");
+	ok(one("bin:a*", &r) == 1, "* runs over an invalid byte");
+	ok(one("/CUDA/", &r) == 1, "regex over raw with invalid UTF-8");
+	ok(one("/^bad/ and /CUDA$/", &r) == 1, "anchored regexes");
+	ok(one("BYTE", &r) == 1, "free text over raw with invalid UTF-8");
+	/* Iterative wildcards: no exponential backtracking. */
+	ok(one("big:*a*a*a*a*a*a*a*a*a*a*b", &r) == 0, "pathological pattern");
+	ok(one("big:*a*a*a*a*a*a*a*a*a*a*", &r) == 1, "many stars");
+	ok(one("big:a*a?", &r) == 1, "star then one character");
+	ok(one("big:*\\*", &r) == 0, "escaped star is literal");
+}
+
 /* Regex matching on a second thread, with its own match data. */
 static void *
 worker(void *arg)
@@ -651,6 +700,7 @@ main(void)
 	test_resolve();
 	test_match();
 	test_many_values();
+	test_edge();
 	test_threads();
 	query_thread_done();
 	return tap_done();
