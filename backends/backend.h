@@ -101,6 +101,9 @@ struct backend {
 	struct mapping	 map;
 	struct progress	 progress;
 	_Atomic int	 cancel;	/* set to 1 to cancel the running call */
+	/* A problem that did not stop the load (a truncated .gz): one line for
+	 * the status bar / stderr; empty if none. Written by load only. */
+	char		 warning[512];
 	void		*priv;
 };
 

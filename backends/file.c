@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -665,8 +666,13 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 			free(names);
 			return rc;
 		}
-		if ((rc = reader_open(&s->r, names[i], NULL, &b->cancel, err)) != LD_OK &&
-		    !(s->r.gz && s->r.fd >= 0)) {
+		rc = reader_open(&s->r, names[i], NULL, &b->cancel, err);
+		if (rc != LD_OK && s->r.gz && s->r.fd >= 0) {
+			snprintf(b->warning, sizeof b->warning, "%s", err->msg);
+			err_clear(err);
+			rc = LD_OK;
+		}
+		if (rc != LD_OK) {
 			for (size_t k = i; k < n; k++)
 				free(names[k]);
 			free(names);
@@ -717,6 +723,11 @@ file_load(struct backend *b, struct ld_err *err)
 			free(name);
 			if (rc != LD_OK && s->r.fd < 0)
 				return rc;
+			if (rc != LD_OK) {
+				snprintf(b->warning, sizeof b->warning, "%s", err->msg);
+				err_clear(err);
+				rc = LD_OK;
+			}
 			s->deferred = 0;
 		}
 		struct stat st;

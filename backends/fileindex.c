@@ -1,15 +1,1360 @@
+/* The file backend's persistent index (see fileindex.h).
+ *
+ * Schema (PRAGMA application_id IX_APP_ID, user_version IX_FORMAT, WAL,
+ * 64 KiB pages so that a record blob is read in few large preads):
+ *
+ *   source	one row per (real path, conf hash): the file's identity when
+ *		it was saved (dev, ino, size, mtime in ns, the size of the data
+ *		the offsets refer to: the file, or the decompressed spool of a
+ *		.gz), how far it was scanned, the hash of the bytes before
+ *		that, the number of records and chunks, and the strings the
+ *		records' local group and version ids stand for (1-based ids
+ *		into NUL-terminated strings concatenated in a blob) and the
+ *		field paths seen.
+ *   chunk	the records, IX_CHUNK per row in file order (the last row
+ *		may hold fewer), as raw struct rec with local group/version
+ *		ids and src 0, with a checksum of the blob.
+ *   tmap	the correlation map: for each kind (0 trace_id, 1 request_id)
+ *		and each of IX_TBUCKETS buckets (the top bits of the hash), an
+ *		array of (low 32 bits of the hash, record number) for the valid
+ *		records of the source whose hash falls in it, in file order,
+ *		checksummed. fileindex_trace reads one row and the chunks that
+ *		hold the records it names instead of every record.
+ *
+ * Only bound parameters go into SQL. Saving is one BEGIN IMMEDIATE ...
+ * COMMIT; loading reads in one read transaction, so a concurrent writer
+ * is never seen half done. */
 #include "config.h"
 #include "backends/fileindex.h"
+#include "backends/backend.h"
+#include "backends/file.h"
+#include "lib/buf.h"
+#include "lib/strmap.h"
+#include "lib/xalloc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IX_FORMAT	1		/* bump when the schema or record meaning changes */
+#define IX_APP_ID	0x4c446978	/* "LDix" */
+#define IX_PAGE		65536
+#define IX_CHUNK	16384		/* records per chunk row (1,179,648 bytes) */
+#define IX_CHECK	4096		/* bytes hashed before the end of the scanned part */
+#define IX_BUSY_MS	2000
+#define IX_TBITS	10
+#define IX_TBUCKETS	(1u << IX_TBITS)
+
+_Static_assert(sizeof(struct rec) == 72, "struct rec changed: bump IX_FORMAT");
+
+/* Outcomes of opening the database. */
+enum { IX_OK, IX_NONE, IX_FOREIGN, IX_CORRUPT, IX_FAIL };
+
+struct ix {
+	sqlite3	*db;
+	char	*file;		/* .../index.db, owned */
+};
+
+/* What the source is now. */
+struct ix_key {
+	char	*path;		/* realpath, owned */
+	int64_t	 conf;
+	int64_t	 dev, ino, size, mtime, data_size;
+};
+
+/* A stored source row (without its strings). */
+struct ix_row {
+	int64_t	 id, dev, ino, size, mtime, data_size, scanned, check_len, check_hash;
+	int64_t	 nrecs, nchunks, ngroups, nversions, nfields;
+};
+
+/* One correlation map entry. */
+struct tent {
+	uint32_t lo;		/* low 32 bits of the hash */
+	uint32_t idx;		/* record number in the source */
+};
+
+static const char *const schema_sql =
+	"CREATE TABLE source ("
+	" id INTEGER PRIMARY KEY, path TEXT NOT NULL, conf INTEGER NOT NULL,"
+	" dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" mtime INTEGER NOT NULL, data_size INTEGER NOT NULL, scanned INTEGER NOT NULL,"
+	" check_len INTEGER NOT NULL, check_hash INTEGER NOT NULL,"
+	" nrecs INTEGER NOT NULL, nchunks INTEGER NOT NULL,"
+	" ngroups INTEGER NOT NULL, nversions INTEGER NOT NULL, nfields INTEGER NOT NULL,"
+	" saved INTEGER NOT NULL,"
+	" groups BLOB NOT NULL, versions BLOB NOT NULL, fields BLOB NOT NULL,"
+	" UNIQUE (path, conf));"
+	"CREATE TABLE chunk ("
+	" id INTEGER PRIMARY KEY, source INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" n INTEGER NOT NULL, sum INTEGER NOT NULL, recs BLOB NOT NULL,"
+	" UNIQUE (source, seq));"
+	"CREATE TABLE tmap ("
+	" id INTEGER PRIMARY KEY, source INTEGER NOT NULL, key INTEGER NOT NULL,"
+	" n INTEGER NOT NULL, sum INTEGER NOT NULL, ents BLOB NOT NULL,"
+	" UNIQUE (source, key));";
+
+#define ROW_COLS "id, dev, ino, size, mtime, data_size, scanned, check_len, check_hash," \
+	" nrecs, nchunks, ngroups, nversions, nfields"
+
+/* ---- small helpers ---- */
+
+static int
+ix_debug(void)
+{
+	const char *e = getenv("LOGDIVE_DEBUG_INDEX");
+	return e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+}
+
+static void ix_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line to stderr, only with LOGDIVE_DEBUG_INDEX set (stderr is the
+ * screen in the TUI). */
+static void
+ix_note(const char *fmt, ...)
+{
+	va_list ap;
+	if (!ix_debug())
+		return;
+	va_start(ap, fmt);
+	fputs("index: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+#define FNV_INIT	UINT64_C(0xcbf29ce484222325)
+
+/* FNV-1a, continued from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+static uint64_t
+rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* Checksum of a blob: four independent multiply-rotate lanes over 8-byte
+ * words (several GB/s), folded, then the tail bytes. Any change of a
+ * single word changes its lane. Not cryptographic: it detects damage. */
+static uint64_t
+sum64(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	const uint64_t m = UINT64_C(0x9fb21c651e98df25);
+	uint64_t h[4] = { UINT64_C(0x243f6a8885a308d3), UINT64_C(0x13198a2e03707344),
+	    UINT64_C(0xa4093822299f31d0), UINT64_C(0x082efa98ec4e6c89) };
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		uint64_t w[4];
+		memcpy(w, s + i, sizeof w);
+		for (int k = 0; k < 4; k++)
+			h[k] = rotl64(h[k] ^ w[k], 29) * m;
+	}
+	uint64_t r = (uint64_t)n * m;
+	for (int k = 0; k < 4; k++) {
+		r = (r ^ h[k]) * m;
+		r ^= r >> 31;
+	}
+	return fnv(r, s + i, n - i);
+}
+
+static ssize_t
+pread_all(int fd, void *p, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Hash of the up to IX_CHECK bytes before end in fd; *nl says whether
+ * they end with a newline (or are empty). Returns -1 if unreadable. */
+static int
+tail_hash(int fd, uint64_t end, uint64_t *h, int64_t *len, int *nl)
+{
+	unsigned char buf[IX_CHECK];
+	size_t n = end < IX_CHECK ? (size_t)end : IX_CHECK;
+
+	if (pread_all(fd, buf, n, end - n) != (ssize_t)n)
+		return -1;
+	*h = fnv(FNV_INIT, buf, n);
+	*len = (int64_t)n;
+	*nl = n == 0 || buf[n - 1] == '\n';
+	return 0;
+}
+
+/* Hash of everything that shapes the records: a change means the stored
+ * records mean something else. */
+static int64_t
+conf_hash(const struct backend *b, const struct fb *fb)
+{
+	static const char tag[] = "logdive-index";
+	uint64_t h = fnv(FNV_INIT, tag, sizeof tag);
+	uint32_t one = 1, v = IX_FORMAT;
+	uint64_t sz = sizeof(struct rec), ml = fb->max_line;
+
+	h = fnv(h, &one, sizeof one);		/* byte order */
+	h = fnv(h, &v, sizeof v);
+	h = fnv(h, &sz, sizeof sz);
+	h = fnv(h, &ml, sizeof ml);
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		uint32_t np = (uint32_t)b->map.npaths[r];
+		h = fnv(h, &r, sizeof r);
+		h = fnv(h, &np, sizeof np);
+		for (size_t i = 0; i < b->map.npaths[r]; i++)
+			h = fnv(h, b->map.paths[r][i], strlen(b->map.paths[r][i]) + 1);
+	}
+	return (int64_t)h;
+}
+
+/* The source as it is now, or -1 if it cannot be indexed (stdin, a pipe,
+ * an unresolvable name). */
+static int
+key_of(const struct backend *b, const struct fsrc *src, struct ix_key *k)
+{
+	const struct fb *fb = b->priv;
+	struct stat data, id;
+
+	memset(k, 0, sizeof *k);
+	if (src->r.fd < 0 || (src->r.spooled && !src->r.gz) || src->r.name == NULL)
+		return -1;
+	if (fstat(src->r.fd, &data) != 0)
+		return -1;
+	id = src->r.gz ? src->r.st : data;
+	if (!S_ISREG(id.st_mode))
+		return -1;
+	if ((k->path = realpath(src->r.name, NULL)) == NULL)
+		return -1;
+	k->conf = conf_hash(b, fb);
+	k->dev = (int64_t)id.st_dev;
+	k->ino = (int64_t)id.st_ino;
+	k->size = (int64_t)id.st_size;
+	k->mtime = (int64_t)id.st_mtim.tv_sec * 1000000000 + id.st_mtim.tv_nsec;
+	k->data_size = (int64_t)data.st_size;
+	return 0;
+}
+
+/* ---- the database ---- */
+
+static char *
+ix_dir(const struct fb *fb)
+{
+	const char *x;
+
+	if (fb->cache_dir != NULL && fb->cache_dir[0] != '\0')
+		return xstrdup(fb->cache_dir);
+	x = getenv("XDG_CACHE_HOME");
+	if (x != NULL && x[0] == '/')		/* relative values are invalid (XDG) */
+		return xasprintf("%s/logdive", x);
+	x = getenv("HOME");
+	if (x != NULL && x[0] != '\0')
+		return xasprintf("%s/.cache/logdive", x);
+	return NULL;
+}
+
+/* mkdir -p, new directories mode 0700. */
+static int
+mkdirs(char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -1;
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int r = mkdir(dir, 0700);
+		*p = '/';
+		if (r != 0 && errno != EEXIST)
+			return -1;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int
+rc_class(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? IX_CORRUPT : IX_FAIL;
+}
+
+static int
+ix_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* The integer a one-row statement returns, or -1 with *rc set. */
+static int64_t
+ix_int(sqlite3 *db, const char *sql, int *rc)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	*rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (*rc != SQLITE_OK)
+		return -1;
+	*rc = sqlite3_step(st);
+	if (*rc == SQLITE_ROW) {
+		v = sqlite3_column_int64(st, 0);
+		*rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+ix_close(struct ix *x)
+{
+	if (x->db != NULL)
+		sqlite3_close(x->db);
+	x->db = NULL;
+	free(x->file);
+	x->file = NULL;
+}
+
+/* Delete the database and its WAL files (a stale WAL would be replayed
+ * into a new database of the same name). */
+static void
+ix_remove(const char *file)
+{
+	char *p;
+
+	unlink(file);
+	p = xasprintf("%s-wal", file);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s-shm", file);
+	unlink(p);
+	free(p);
+}
+
+/* Create the schema in an empty database. */
+static int
+ix_create(sqlite3 *db)
+{
+	char sql[128];
+	int rc;
+
+	if (ix_exec(db, "PRAGMA page_size=65536") != SQLITE_OK ||
+	    ix_exec(db, "PRAGMA journal_mode=WAL") != SQLITE_OK)
+		return IX_FAIL;
+	if ((rc = ix_exec(db, "BEGIN IMMEDIATE")) != SQLITE_OK)
+		return rc_class(rc);
+	/* someone else may have created it meanwhile */
+	int64_t app = ix_int(db, "PRAGMA application_id", &rc);
+	if (rc == SQLITE_OK && app == IX_APP_ID) {
+		ix_exec(db, "ROLLBACK");
+		return IX_OK;
+	}
+	int64_t nt = ix_int(db, "SELECT count(*) FROM sqlite_master", &rc);
+	if (rc != SQLITE_OK || nt != 0) {
+		ix_exec(db, "ROLLBACK");
+		return rc != SQLITE_OK ? rc_class(rc) : IX_FOREIGN;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d",
+	    IX_APP_ID, IX_FORMAT);
+	if ((rc = ix_exec(db, schema_sql)) != SQLITE_OK ||
+	    (rc = ix_exec(db, sql)) != SQLITE_OK ||
+	    (rc = ix_exec(db, "COMMIT")) != SQLITE_OK) {
+		ix_exec(db, "ROLLBACK");
+		return rc_class(rc);
+	}
+	return IX_OK;
+}
+
+/* Open the database (creating it and its directory if create). Returns
+ * IX_OK with x->db ready, or another outcome with x->db closed (x->file
+ * kept for IX_CORRUPT). An older format counts as corrupt: rebuilt. */
+static int
+ix_open1(struct ix *x, const struct fb *fb, int create)
+{
+	char *dir;
+	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	memset(x, 0, sizeof *x);
+	if ((dir = ix_dir(fb)) == NULL)
+		return IX_NONE;
+	if (create && mkdirs(dir) != 0) {
+		free(dir);
+		return IX_FAIL;
+	}
+	x->file = xasprintf("%s/index.db", dir);
+	free(dir);
+	if (!create && access(x->file, F_OK) != 0)
+		return IX_NONE;
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(x->file, &x->db, flags, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(x->db, IX_BUSY_MS);
+	int64_t app = ix_int(x->db, "PRAGMA application_id", &rc);
+	if (rc != SQLITE_OK)
+		goto bad;
+	int64_t ver = ix_int(x->db, "PRAGMA user_version", &rc);
+	if (rc != SQLITE_OK)
+		goto bad;
+	if (app == 0 && ver == 0) {
+		int64_t nt = ix_int(x->db, "SELECT count(*) FROM sqlite_master", &rc);
+		if (rc != SQLITE_OK)
+			goto bad;
+		if (nt != 0) {
+			rc = IX_FOREIGN;
+			goto out;
+		}
+		if (!create) {
+			rc = IX_NONE;
+			goto out;
+		}
+		if ((rc = ix_create(x->db)) != IX_OK)
+			goto out;
+	} else if (app != IX_APP_ID || ver > IX_FORMAT) {
+		rc = IX_FOREIGN;		/* not ours, or newer: leave it alone */
+		goto out;
+	} else if (ver < IX_FORMAT) {
+		rc = IX_CORRUPT;		/* an older format: rebuild */
+		goto out;
+	}
+	if (ix_exec(x->db, "PRAGMA synchronous=NORMAL") != SQLITE_OK)
+		goto fail;
+	return IX_OK;
+bad:
+	rc = rc_class(rc);
+	goto out;
+fail:
+	rc = IX_FAIL;
+out:
+	if (x->db != NULL)
+		sqlite3_close(x->db);
+	x->db = NULL;
+	if (rc != IX_CORRUPT) {
+		free(x->file);
+		x->file = NULL;
+	}
+	return rc;
+}
+
+static const char *
+outcome_name(int o)
+{
+	switch (o) {
+	case IX_NONE: return "no index database";
+	case IX_FOREIGN: return "the database is of a newer format or not logdive's: not used";
+	case IX_CORRUPT: return "corrupt";
+	case IX_FAIL: return "cannot open the database";
+	}
+	return "ok";
+}
+
+/* A damaged database is deleted; the next save creates it anew. */
+static void
+ix_discard(struct ix *x, const char *why)
+{
+	char *file = x->file;
+	x->file = NULL;
+	ix_close(x);
+	if (file != NULL) {
+		ix_remove(file);
+		ix_note("corrupt %s (%s): removed, will be rebuilt", file, why);
+	}
+	free(file);
+}
+
+/* ix_open1, and on a corrupt database when creating: remove it and try
+ * once more. */
+static int
+ix_open(struct ix *x, const struct fb *fb, int create)
+{
+	int o = ix_open1(x, fb, create);
+	if (o == IX_CORRUPT) {
+		ix_discard(x, "cannot read its header or an older format");
+		if (create)
+			o = ix_open1(x, fb, create);
+	}
+	return o;
+}
+
+/* Look the source up. Returns 1 with *w filled, 0 if absent, -1 on error
+ * (*rc set). */
+static int
+row_get(sqlite3 *db, const struct ix_key *k, struct ix_row *w, int *rc)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	*rc = sqlite3_prepare_v2(db, "SELECT " ROW_COLS " FROM source"
+	    " WHERE path = ?1 AND conf = ?2", -1, &st, NULL);
+	if (*rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, k->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, k->conf);
+	*rc = sqlite3_step(st);
+	if (*rc == SQLITE_ROW) {
+		int64_t *f[] = { &w->id, &w->dev, &w->ino, &w->size, &w->mtime, &w->data_size,
+		    &w->scanned, &w->check_len, &w->check_hash, &w->nrecs, &w->nchunks,
+		    &w->ngroups, &w->nversions, &w->nfields };
+		for (int i = 0; i < (int)(sizeof f / sizeof f[0]); i++)
+			*f[i] = sqlite3_column_int64(st, i);
+		found = 1;
+		*rc = SQLITE_OK;
+	} else if (*rc == SQLITE_DONE)
+		*rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	return *rc == SQLITE_OK ? found : -1;
+}
+
+enum { V_HIT = 0, V_GREW = 1, V_STALE = -1 };
+
+/* Is the stored row still the file at fd? */
+static int
+row_verify(const struct ix_row *w, const struct ix_key *k, int fd, const char **why)
+{
+	uint64_t h;
+	int64_t len;
+	int nl;
+
+	if (w->dev != k->dev || w->ino != k->ino) {
+		*why = "another file now (device/inode)";
+		return V_STALE;
+	}
+	if (w->scanned < 0 || w->scanned > w->data_size || w->nrecs < 0 ||
+	    w->nrecs > w->scanned || w->nchunks != (w->nrecs + IX_CHUNK - 1) / IX_CHUNK ||
+	    w->ngroups < 0 || w->ngroups > UINT32_MAX || w->nversions < 0 ||
+	    w->nversions > UINT32_MAX || w->nfields < 0) {
+		*why = "inconsistent entry";
+		return V_STALE;
+	}
+	if (k->data_size < w->scanned) {
+		*why = "the file is shorter";
+		return V_STALE;
+	}
+	if (tail_hash(fd, (uint64_t)w->scanned, &h, &len, &nl) != 0 ||
+	    len != w->check_len || (int64_t)h != w->check_hash) {
+		*why = "the content changed";
+		return V_STALE;
+	}
+	int same = w->size == k->size && w->mtime == k->mtime && w->data_size == k->data_size;
+	if (same && w->scanned == k->data_size)
+		return V_HIT;
+	if (w->scanned > 0 && nl && (same || k->data_size > w->data_size))
+		return V_GREW;
+	*why = same ? "partial last line" : "size or mtime changed";
+	return V_STALE;
+}
+
+/* Split a blob holding exactly n NUL-terminated strings into a new array
+ * of pointers into *copy (both owned by the caller). */
+static int
+split_strings(const void *blob, int bytes, int64_t n, char **copy, char ***v)
+{
+	const char *p = blob;
+	int64_t k = 0;
+
+	*copy = NULL;
+	*v = NULL;
+	if (bytes < 0 || (bytes > 0 && p[bytes - 1] != '\0'))
+		return -1;
+	for (int i = 0; i < bytes; i++)
+		if (p[i] == '\0')
+			k++;
+	if (k != n)
+		return -1;
+	*copy = xmalloc((size_t)bytes);
+	if (bytes > 0)
+		memcpy(*copy, p, (size_t)bytes);
+	*v = xcalloc((size_t)n + 1, sizeof **v);
+	char *s = *copy;
+	for (int64_t i = 0; i < n; i++) {
+		(*v)[i] = s;
+		s += strlen(s) + 1;
+	}
+	return 0;
+}
+
+/* Check a chunk's records against the entry and claim them for srcno. */
+static int
+recs_valid(struct rec *v, size_t n, const struct ix_row *w, uint16_t srcno, uint64_t *next_off)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct rec *r = &v[i];
+		if (REC_KIND(r->flags) > REC_NO_TIME || r->group > (uint64_t)w->ngroups ||
+		    r->version > (uint64_t)w->nversions || r->off < *next_off ||
+		    r->off > (uint64_t)w->scanned || r->len > (uint64_t)w->scanned - r->off)
+			return -1;
+		*next_off = r->off + 1;
+		r->src = srcno;
+	}
+	return 0;
+}
+
+/* Read chunk seq's records into v (room for want records) through *blob
+ * (opened or moved to the row). Returns the count, -1 on a SQLite error
+ * (*rc), -2 on damage. */
+static int
+chunk_read(sqlite3 *db, sqlite3_blob **blob, int64_t rowid, int64_t n, int64_t sum,
+    struct rec *v, int64_t want, int *rc)
+{
+	if (n != want)
+		return -2;
+	if (*blob == NULL)
+		*rc = sqlite3_blob_open(db, "main", "chunk", "recs", rowid, 0, blob);
+	else
+		*rc = sqlite3_blob_reopen(*blob, rowid);
+	if (*rc != SQLITE_OK)
+		return -1;
+	if ((int64_t)sqlite3_blob_bytes(*blob) != n * (int64_t)sizeof *v)
+		return -2;
+	*rc = sqlite3_blob_read(*blob, v, (int)(n * (int64_t)sizeof *v), 0);
+	if (*rc != SQLITE_OK)
+		return -1;
+	if ((int64_t)sum64(v, (size_t)n * sizeof *v) != sum)
+		return -2;
+	return (int)n;
+}
+
+/* ---- load ---- */
+
+struct loaded {
+	struct rec	*v;
+	char		*gs, *vs, *fs;		/* string blobs */
+	char		**groups, **versions, **fields;
+};
+
+static void
+loaded_free(struct loaded *l)
+{
+	free(l->v);
+	free(l->gs);
+	free(l->vs);
+	free(l->fs);
+	free(l->groups);
+	free(l->versions);
+	free(l->fields);
+	memset(l, 0, sizeof *l);
+}
+
+/* Read the strings and all records of entry w into l, validated.
+ * Returns 0, -1 on a SQLite error (*rc), -2 on damage. */
+static int
+read_entry(sqlite3 *db, const struct ix_row *w, uint16_t srcno, struct loaded *l, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_blob *blob = NULL;
+	int ret = -2;
+
+	*rc = sqlite3_prepare_v2(db, "SELECT groups, versions, fields FROM source WHERE id = ?1",
+	    -1, &st, NULL);
+	if (*rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, w->id);
+	if ((*rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (split_strings(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), w->ngroups,
+	    &l->gs, &l->groups) != 0 ||
+	    split_strings(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), w->nversions,
+	    &l->vs, &l->versions) != 0 ||
+	    split_strings(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), w->nfields,
+	    &l->fs, &l->fields) != 0) {
+		sqlite3_finalize(st);
+		return -2;
+	}
+	sqlite3_finalize(st);
+
+	l->v = xmalloc((size_t)w->nrecs * sizeof *l->v);
+	*rc = sqlite3_prepare_v2(db, "SELECT id, seq, n, sum FROM chunk WHERE source = ?1"
+	    " ORDER BY seq", -1, &st, NULL);
+	if (*rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, w->id);
+	int64_t seq = 0, at = 0;
+	uint64_t next_off = 0;
+	while ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t want = w->nrecs - at < IX_CHUNK ? w->nrecs - at : IX_CHUNK;
+		if (sqlite3_column_int64(st, 1) != seq || want <= 0)
+			goto out;
+		int got = chunk_read(db, &blob, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), l->v + at, want, rc);
+		if (got < 0) {
+			ret = got;
+			goto out;
+		}
+		/* validate while the chunk is in the cache */
+		if (recs_valid(l->v + at, (size_t)got, w, srcno, &next_off) != 0)
+			goto out;
+		at += got;
+		seq++;
+	}
+	if (*rc != SQLITE_DONE) {
+		ret = -1;
+		goto out;
+	}
+	*rc = SQLITE_OK;
+	ret = at == w->nrecs && seq == w->nchunks ? 0 : -2;
+out:
+	if (blob != NULL)
+		sqlite3_blob_close(blob);
+	sqlite3_finalize(st);
+	return ret;
+}
 
 int
 fileindex_load(struct backend *b, struct fsrc *src, uint16_t srcno)
 {
-	(void)b; (void)src; (void)srcno;
+	struct fb *fb = b->priv;
+	struct ix_key k;
+	struct ix_row w;
+	struct ix x;
+	struct loaded l;
+	const char *why = NULL;
+	double t0 = now_ms();
+	int o, rc, v = V_STALE;
+
+	if (fb->cache_dir != NULL && fb->cache_dir[0] == '\0')
+		return -1;
+	if (key_of(b, src, &k) != 0) {
+		ix_note("skip %s (not a regular file)", src->r.name ? src->r.name : "-");
+		return -1;
+	}
+	memset(&l, 0, sizeof l);
+	if ((o = ix_open(&x, fb, 0)) != IX_OK) {
+		ix_note("miss %s (%s)", k.path, outcome_name(o));
+		free(k.path);
+		return -1;
+	}
+	if ((rc = ix_exec(x.db, "BEGIN")) != SQLITE_OK)
+		goto err;
+	int f = row_get(x.db, &k, &w, &rc);
+	if (f < 0)
+		goto err;
+	if (f == 0) {
+		why = "not indexed";
+		goto miss;
+	}
+	if ((v = row_verify(&w, &k, src->r.fd, &why)) == V_STALE)
+		goto miss;
+	int r = read_entry(x.db, &w, srcno, &l, &rc);
+	if (r == -1)
+		goto err;
+	if (r == -2) {
+		ix_exec(x.db, "ROLLBACK");
+		ix_discard(&x, "a damaged entry");
+		goto fail;
+	}
+	ix_exec(x.db, "COMMIT");
+	ix_close(&x);
+
+	if (w.nrecs > 0) {
+		file_append_segment(b, src, l.v, (size_t)w.nrecs, l.groups, (size_t)w.ngroups,
+		    l.versions, (size_t)w.nversions, l.fields, (size_t)w.nfields);
+		l.v = NULL;		/* taken over */
+	}
+	src->scanned = (uint64_t)w.scanned;
+	ix_note("%s %s (%lld records, %lld bytes, %.1f ms)", v == V_HIT ? "hit" : "grew",
+	    k.path, (long long)w.nrecs, (long long)w.scanned, now_ms() - t0);
+	loaded_free(&l);
+	free(k.path);
+	return v;
+miss:
+	/* a stale entry is replaced by the save that follows the scan */
+	ix_exec(x.db, "ROLLBACK");
+	ix_close(&x);
+	ix_note("miss %s (%s)", k.path, why);
+	free(k.path);
 	return -1;
+err:
+	ix_exec(x.db, "ROLLBACK");
+	if (rc_class(rc) == IX_CORRUPT)
+		ix_discard(&x, sqlite3_errstr(rc));
+	else {
+		ix_note("miss %s (%s)", k.path, sqlite3_errstr(rc));
+		ix_close(&x);
+	}
+fail:
+	loaded_free(&l);
+	free(k.path);
+	return -1;
+}
+
+/* ---- save ---- */
+
+/* A source's records as the save sees them: the local string tables and
+ * the correlation map layout, made in one pass under the read lock. */
+struct snap {
+	size_t		 nrecs;
+	uint32_t	*gloc, *vloc;		/* global id - 1 -> local id (1-based), 0 unused */
+	struct buf	 gs, vs, fs;		/* string blobs */
+	size_t		 ngroups, nversions, nfields;
+	uint32_t	 tcount[2 * IX_TBUCKETS];
+	size_t		 tstart[2 * IX_TBUCKETS + 1];
+	struct tent	*tents;
+	size_t		 tfill[2 * IX_TBUCKETS];
+};
+
+static void
+snap_free(struct snap *s)
+{
+	free(s->gloc);
+	free(s->vloc);
+	buf_free(&s->gs);
+	buf_free(&s->vs);
+	buf_free(&s->fs);
+	free(s->tents);
+}
+
+/* Append the string to a blob; -1 if it holds a NUL (not representable). */
+static int
+add_string(struct buf *b, const char *s, size_t len)
+{
+	if (memchr(s, '\0', len) != NULL)
+		return -1;
+	buf_add(b, s, len);
+	buf_addc(b, '\0');
+	return 0;
+}
+
+static unsigned
+tkey(int kind, uint64_t h)
+{
+	return (unsigned)kind * IX_TBUCKETS + (unsigned)(h >> (64 - IX_TBITS));
+}
+
+/* Under the caller's read lock. */
+static int
+snap_take(struct fb *fb, struct fsrc *src, struct snap *s)
+{
+	memset(s, 0, sizeof *s);
+	for (size_t k = 0; k < src->nsegs; k++)
+		s->nrecs += src->segs[k].n;
+	if (s->nrecs > UINT32_MAX)
+		return -1;
+	s->gloc = xcalloc(fb->groups.n + 1, sizeof *s->gloc);
+	s->vloc = xcalloc(fb->versions.n + 1, sizeof *s->vloc);
+	for (size_t k = 0; k < src->nsegs; k++) {
+		const struct seg *g = &src->segs[k];
+		for (size_t i = 0; i < g->n; i++) {
+			const struct rec *r = &g->v[i];
+			if (r->group > fb->groups.n || r->version > fb->versions.n)
+				return -1;
+			if (r->group && s->gloc[r->group - 1] == 0) {
+				s->gloc[r->group - 1] = (uint32_t)++s->ngroups;
+				if (add_string(&s->gs, fb->groups.keys[r->group - 1],
+				    fb->groups.lens[r->group - 1]) != 0)
+					return -1;
+			}
+			if (r->version && s->vloc[r->version - 1] == 0) {
+				s->vloc[r->version - 1] = (uint32_t)++s->nversions;
+				if (add_string(&s->vs, fb->versions.keys[r->version - 1],
+				    fb->versions.lens[r->version - 1]) != 0)
+					return -1;
+			}
+			if (REC_KIND(r->flags) != REC_OK)
+				continue;
+			if (r->trace_h)
+				s->tcount[tkey(0, r->trace_h)]++;
+			if (r->req_h)
+				s->tcount[tkey(1, r->req_h)]++;
+		}
+	}
+	/* The backend keeps one field set for all its sources: this stores
+	 * the paths seen in this source and those loaded before it. */
+	for (size_t i = 0; i < fb->fields.n; i++)
+		if (add_string(&s->fs, fb->fields.keys[i], fb->fields.lens[i]) != 0)
+			return -1;
+	s->nfields = fb->fields.n;
+	for (unsigned i = 0; i < 2 * IX_TBUCKETS; i++)
+		s->tstart[i + 1] = s->tstart[i] + s->tcount[i];
+	s->tents = xcalloc(s->tstart[2 * IX_TBUCKETS] + 1, sizeof *s->tents);
+	return 0;
+}
+
+/* Copy records [at, at + n) of src into out (under the read lock). */
+static void
+copy_recs(struct fb *fb, struct fsrc *src, size_t at, size_t n, struct rec *out)
+{
+	pthread_rwlock_rdlock(&fb->lock);
+	size_t base = 0;
+	for (size_t k = 0; k < src->nsegs && n > 0; k++) {
+		const struct seg *g = &src->segs[k];
+		if (at < base + g->n) {
+			size_t from = at - base;
+			size_t m = g->n - from < n ? g->n - from : n;
+			memcpy(out, g->v + from, m * sizeof *out);
+			out += m;
+			at += m;
+			n -= m;
+		}
+		base += g->n;
+	}
+	pthread_rwlock_unlock(&fb->lock);
+}
+
+static int
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Delete an entry and everything it owns. */
+static int
+entry_delete(sqlite3 *db, int64_t id)
+{
+	static const char *const sql[] = {
+		"DELETE FROM chunk WHERE source = ?1",
+		"DELETE FROM tmap WHERE source = ?1",
+		"DELETE FROM source WHERE id = ?1",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *st;
+		int rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+		sqlite3_bind_int64(st, 1, id);
+		rc = step_done(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Forget entries of files that are gone or were replaced (another inode
+ * at the path), so that the cache does not grow without bound. */
+static int
+prune(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "SELECT id, path, dev, ino FROM source", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 1);
+		struct stat sb;
+		if (path != NULL && stat(path, &sb) == 0 &&
+		    (int64_t)sb.st_dev == sqlite3_column_int64(st, 2) &&
+		    (int64_t)sb.st_ino == sqlite3_column_int64(st, 3))
+			continue;
+		if (path != NULL && stat(path, &sb) != 0 && errno != ENOENT && errno != ENOTDIR)
+			continue;	/* cannot tell (permissions, I/O): keep */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return rc;
+	}
+	rc = SQLITE_OK;
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+		rc = entry_delete(db, ids[i]);
+	free(ids);
+	return rc;
+}
+
+/* Write the records in chunks and fill the correlation map. */
+static int
+write_chunks(sqlite3 *db, struct fb *fb, struct fsrc *src, struct snap *s, int64_t id)
+{
+	sqlite3_stmt *st;
+	struct rec *buf;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "INSERT INTO chunk (source, seq, n, sum, recs)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	buf = xmalloc(IX_CHUNK * sizeof *buf);
+	for (size_t at = 0, seq = 0; at < s->nrecs && rc == SQLITE_OK; at += IX_CHUNK, seq++) {
+		size_t n = s->nrecs - at < IX_CHUNK ? s->nrecs - at : IX_CHUNK;
+		copy_recs(fb, src, at, n, buf);
+		for (size_t i = 0; i < n; i++) {
+			struct rec *r = &buf[i];
+			if (r->group)
+				r->group = s->gloc[r->group - 1];
+			if (r->version)
+				r->version = s->vloc[r->version - 1];
+			r->src = 0;
+			r->pad = 0;
+			if (REC_KIND(r->flags) != REC_OK)
+				continue;
+			for (int kind = 0; kind < 2; kind++) {
+				uint64_t h = kind ? r->req_h : r->trace_h;
+				if (h == 0)
+					continue;
+				unsigned key = tkey(kind, h);
+				if (s->tfill[key] >= s->tcount[key])
+					continue;	/* changed under us: caught by the count check */
+				s->tents[s->tstart[key] + s->tfill[key]++] =
+				    (struct tent){ (uint32_t)h, (uint32_t)(at + i) };
+			}
+		}
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (int64_t)seq);
+		sqlite3_bind_int64(st, 3, (int64_t)n);
+		sqlite3_bind_int64(st, 4, (int64_t)sum64(buf, n * sizeof *buf));
+		sqlite3_bind_blob64(st, 5, buf, n * sizeof *buf, SQLITE_STATIC);
+		rc = step_done(st);
+	}
+	sqlite3_finalize(st);
+	free(buf);
+	return rc;
+}
+
+static int
+write_tmap(sqlite3 *db, const struct snap *s, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	for (unsigned key = 0; key < 2 * IX_TBUCKETS; key++)
+		if (s->tfill[key] != s->tcount[key])
+			return SQLITE_ABORT;	/* the records changed while saving */
+	rc = sqlite3_prepare_v2(db, "INSERT INTO tmap (source, key, n, sum, ents)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	for (unsigned key = 0; key < 2 * IX_TBUCKETS && rc == SQLITE_OK; key++) {
+		size_t n = s->tcount[key];
+		const struct tent *e = s->tents + s->tstart[key];
+		if (n == 0)
+			continue;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, key);
+		sqlite3_bind_int64(st, 3, (int64_t)n);
+		sqlite3_bind_int64(st, 4, (int64_t)sum64(e, n * sizeof *e));
+		sqlite3_bind_blob64(st, 5, e, n * sizeof *e, SQLITE_STATIC);
+		rc = step_done(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+bind_blob_buf(sqlite3_stmt *st, int i, const struct buf *b)
+{
+	return sqlite3_bind_blob64(st, i, b->p ? b->p : "", b->len, SQLITE_STATIC);
+}
+
+/* Insert the source row; *id is its rowid. */
+static int
+write_row(sqlite3 *db, const struct ix_key *k, const struct ix_row *w, const struct snap *s,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "INSERT INTO source (path, conf, dev, ino, size, mtime,"
+	    " data_size, scanned, check_len, check_hash, nrecs, nchunks, ngroups, nversions,"
+	    " nfields, saved, groups, versions, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, k->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, k->conf);
+	sqlite3_bind_int64(st, 3, k->dev);
+	sqlite3_bind_int64(st, 4, k->ino);
+	sqlite3_bind_int64(st, 5, k->size);
+	sqlite3_bind_int64(st, 6, k->mtime);
+	sqlite3_bind_int64(st, 7, k->data_size);
+	sqlite3_bind_int64(st, 8, w->scanned);
+	sqlite3_bind_int64(st, 9, w->check_len);
+	sqlite3_bind_int64(st, 10, w->check_hash);
+	sqlite3_bind_int64(st, 11, w->nrecs);
+	sqlite3_bind_int64(st, 12, w->nchunks);
+	sqlite3_bind_int64(st, 13, (int64_t)s->ngroups);
+	sqlite3_bind_int64(st, 14, (int64_t)s->nversions);
+	sqlite3_bind_int64(st, 15, (int64_t)s->nfields);
+	sqlite3_bind_int64(st, 16, (int64_t)time(NULL));
+	bind_blob_buf(st, 17, &s->gs);
+	bind_blob_buf(st, 18, &s->vs);
+	bind_blob_buf(st, 19, &s->fs);
+	rc = step_done(st);
+	sqlite3_finalize(st);
+	*id = sqlite3_last_insert_rowid(db);
+	return rc;
 }
 
 void
 fileindex_save(struct backend *b, struct fsrc *src, uint16_t srcno)
 {
-	(void)b; (void)src; (void)srcno;
+	struct fb *fb = b->priv;
+	struct ix_key k;
+	struct ix_row w, old;
+	struct snap s;
+	struct ix x;
+	const char *why = NULL;
+	double t0 = now_ms();
+	uint64_t h;
+	int nl, o, rc = SQLITE_OK, r;
+	int64_t id;
+
+	(void)srcno;
+	if (fb->cache_dir != NULL && fb->cache_dir[0] == '\0')
+		return;
+	if (key_of(b, src, &k) != 0)
+		return;
+	memset(&w, 0, sizeof w);
+	w.scanned = (int64_t)src->scanned;
+	if (w.scanned > k.data_size || tail_hash(src->r.fd, src->scanned, &h, &w.check_len,
+	    &nl) != 0) {
+		ix_note("skip %s (cannot read it back)", k.path);
+		free(k.path);
+		return;
+	}
+	w.check_hash = (int64_t)h;
+
+	pthread_rwlock_rdlock(&fb->lock);
+	r = snap_take(fb, src, &s);
+	pthread_rwlock_unlock(&fb->lock);
+	if (r != 0) {
+		ix_note("skip %s (a value holds a NUL byte, or too many records)", k.path);
+		goto out;
+	}
+	w.nrecs = (int64_t)s.nrecs;
+	w.nchunks = (w.nrecs + IX_CHUNK - 1) / IX_CHUNK;
+
+	if ((o = ix_open(&x, fb, 1)) != IX_OK) {
+		ix_note("skip %s (%s)", k.path, outcome_name(o));
+		ix_close(&x);
+		goto out;
+	}
+	if ((rc = ix_exec(x.db, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+		why = "busy";
+		goto fail;
+	}
+	r = row_get(x.db, &k, &old, &rc);
+	if (r < 0)
+		goto rollback;
+	if (r > 0 && old.dev == k.dev && old.ino == k.ino && old.size == k.size &&
+	    old.mtime == k.mtime && old.data_size == k.data_size && old.scanned == w.scanned &&
+	    old.check_hash == w.check_hash && old.nrecs == w.nrecs) {
+		/* another process saved the same meanwhile */
+		ix_exec(x.db, "ROLLBACK");
+		ix_note("saved %s (already indexed)", k.path);
+		ix_close(&x);
+		goto out;
+	}
+	if (r > 0 && (rc = entry_delete(x.db, old.id)) != SQLITE_OK)
+		goto rollback;
+	if ((rc = prune(x.db)) != SQLITE_OK ||
+	    (rc = write_row(x.db, &k, &w, &s, &id)) != SQLITE_OK ||
+	    (rc = write_chunks(x.db, fb, src, &s, id)) != SQLITE_OK ||
+	    (rc = write_tmap(x.db, &s, id)) != SQLITE_OK ||
+	    (rc = ix_exec(x.db, "COMMIT")) != SQLITE_OK)
+		goto rollback;
+	double t1 = now_ms();
+	/* Move the pages into the database file now, without waiting for
+	 * readers, so that the next open reads them directly (and the WAL
+	 * does not keep a second copy). */
+	sqlite3_busy_timeout(x.db, 0);
+	sqlite3_wal_checkpoint_v2(x.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	ix_close(&x);
+	ix_note("saved %s (%lld records, %lld chunks, %.1f ms + checkpoint %.1f ms)", k.path,
+	    (long long)w.nrecs, (long long)w.nchunks, t1 - t0, now_ms() - t1);
+	goto out;
+rollback:
+	ix_exec(x.db, "ROLLBACK");
+	why = sqlite3_errstr(rc);
+fail:
+	if (rc_class(rc) == IX_CORRUPT)
+		ix_discard(&x, why);
+	else {
+		ix_note("skip %s (not saved: %s)", k.path, why);
+		ix_close(&x);
+	}
+out:
+	snap_free(&s);
+	free(k.path);
+}
+
+/* ---- correlation lookup ---- */
+
+int
+fileindex_trace(struct backend *b, struct fsrc *src, uint16_t srcno, int by_request,
+    uint64_t h, struct rec **out, size_t *nout)
+{
+	struct fb *fb = b->priv;
+	struct ix_key k;
+	struct ix_row w;
+	struct ix x;
+	sqlite3_stmt *st = NULL, *cst = NULL;
+	sqlite3_blob *blob = NULL;
+	struct tent *ents = NULL;
+	struct rec *chunk = NULL, *res = NULL;
+	size_t nres = 0, cap = 0;
+	int64_t cur = -1;
+	const char *why = NULL;
+	int o, rc = SQLITE_OK, ret = -1;
+
+	*out = NULL;
+	*nout = 0;
+	if (fb->cache_dir != NULL && fb->cache_dir[0] == '\0')
+		return -1;
+	if (key_of(b, src, &k) != 0)
+		return -1;
+	if ((o = ix_open(&x, fb, 0)) != IX_OK) {
+		ix_note("miss %s (%s)", k.path, outcome_name(o));
+		free(k.path);
+		return -1;
+	}
+	if ((rc = ix_exec(x.db, "BEGIN")) != SQLITE_OK)
+		goto done;
+	int f = row_get(x.db, &k, &w, &rc);
+	if (f <= 0) {
+		why = "not indexed";
+		goto done;
+	}
+	if (row_verify(&w, &k, src->r.fd, &why) != V_HIT) {
+		if (why == NULL)
+			why = "the file grew";
+		goto done;
+	}
+	rc = sqlite3_prepare_v2(x.db, "SELECT n, sum, ents FROM tmap WHERE source = ?1"
+	    " AND key = ?2", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, w.id);
+	sqlite3_bind_int64(st, 2, tkey(by_request != 0, h));
+	rc = sqlite3_step(st);
+	size_t n = 0;
+	if (rc == SQLITE_ROW) {
+		int64_t cn = sqlite3_column_int64(st, 0);
+		const void *p = sqlite3_column_blob(st, 2);
+		if (cn <= 0 || cn > w.nrecs * 2 ||
+		    sqlite3_column_bytes(st, 2) != cn * (int64_t)sizeof *ents ||
+		    (int64_t)sum64(p, (size_t)cn * sizeof *ents) != sqlite3_column_int64(st, 1)) {
+			why = "damaged correlation map";
+			goto done;
+		}
+		n = (size_t)cn;
+		ents = xmalloc(n * sizeof *ents);
+		memcpy(ents, p, n * sizeof *ents);
+	} else if (rc != SQLITE_DONE)
+		goto done;
+	rc = SQLITE_OK;
+
+	rc = sqlite3_prepare_v2(x.db, "SELECT id, n, sum FROM chunk WHERE source = ?1"
+	    " AND seq = ?2", -1, &cst, NULL);
+	if (rc != SQLITE_OK)
+		goto done;
+	chunk = xmalloc(IX_CHUNK * sizeof *chunk);
+	for (size_t i = 0; i < n; i++) {
+		if (ents[i].lo != (uint32_t)h)
+			continue;
+		int64_t idx = ents[i].idx;
+		if (idx >= w.nrecs) {
+			why = "damaged correlation map";
+			goto done;
+		}
+		if (idx / IX_CHUNK != cur) {
+			/* entries are in file order: each chunk is read once */
+			int64_t seq = idx / IX_CHUNK;
+			int64_t want = w.nrecs - seq * IX_CHUNK < IX_CHUNK ?
+			    w.nrecs - seq * IX_CHUNK : IX_CHUNK;
+			uint64_t next_off = 0;
+			sqlite3_bind_int64(cst, 1, w.id);
+			sqlite3_bind_int64(cst, 2, seq);
+			if ((rc = sqlite3_step(cst)) != SQLITE_ROW) {
+				if (rc == SQLITE_DONE)
+					why = "missing chunk";
+				goto done;
+			}
+			int got = chunk_read(x.db, &blob, sqlite3_column_int64(cst, 0),
+			    sqlite3_column_int64(cst, 1), sqlite3_column_int64(cst, 2), chunk,
+			    want, &rc);
+			sqlite3_reset(cst);
+			if (got < 0 || recs_valid(chunk, (size_t)got, &w, srcno, &next_off) != 0) {
+				if (got != -1)
+					why = "damaged chunk";
+				goto done;
+			}
+			rc = SQLITE_OK;
+			cur = seq;
+		}
+		struct rec *r = &chunk[idx % IX_CHUNK];
+		if ((by_request ? r->req_h : r->trace_h) != h || REC_KIND(r->flags) != REC_OK)
+			continue;	/* a partial-hash collision */
+		if (nres == cap) {
+			cap = cap ? cap * 2 : 16;
+			res = xreallocarray(res, cap, sizeof *res);
+		}
+		res[nres] = *r;
+		res[nres].group = res[nres].version = 0;
+		nres++;
+	}
+	ret = 0;
+done:
+	if (blob != NULL)
+		sqlite3_blob_close(blob);
+	sqlite3_finalize(st);
+	sqlite3_finalize(cst);
+	if (x.db != NULL)
+		ix_exec(x.db, "ROLLBACK");
+	if (ret == 0) {
+		*out = res;
+		*nout = nres;
+		ix_note("trace %s (%zu records)", k.path, nres);
+		ix_close(&x);
+	} else {
+		free(res);
+		if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW &&
+		    rc_class(rc) == IX_CORRUPT)
+			ix_discard(&x, sqlite3_errstr(rc));
+		else {
+			ix_note("miss %s (%s)", k.path, why ? why : sqlite3_errstr(rc));
+			ix_close(&x);
+		}
+	}
+	free(ents);
+	free(chunk);
+	free(k.path);
+	return ret;
 }

@@ -185,6 +185,17 @@ badbyte(const unsigned char *p, const unsigned char *end)
 	return JSCAN_NOT_JSON;
 }
 
+/* Verdict for a misspelt literal: blame its first wrong byte. */
+static int
+badlit(const unsigned char *p, const unsigned char *end, const char *lit)
+{
+	while (p < end && *lit != '\0' && *p == (unsigned char)*lit) {
+		p++;
+		lit++;
+	}
+	return badbyte(p, end);
+}
+
 /*
  * Skip a string body starting after its opening quote. Returns a pointer
  * to the closing quote, or NULL with *verdict set. Sets *esc if a backslash
@@ -254,12 +265,16 @@ special:
 				p += 2;
 				continue;
 			case 'u':
-				if (end - p < 6 || !(ctab[p[2]] & C_HEX) ||
-				    !(ctab[p[3]] & C_HEX) || !(ctab[p[4]] & C_HEX) ||
-				    !(ctab[p[5]] & C_HEX))
-					goto bad;
-				p += 6;
-				continue;
+				if (end - p >= 6 && (ctab[p[2]] & C_HEX) &&
+				    (ctab[p[3]] & C_HEX) && (ctab[p[4]] & C_HEX) &&
+				    (ctab[p[5]] & C_HEX)) {
+					p += 6;
+					continue;
+				}
+				/* blame the first byte that is not a hex digit */
+				for (p += 2; p < end && (ctab[*p] & C_HEX); p++)
+					;
+				goto bad;
 			}
 			p++;
 			goto bad;
@@ -704,17 +719,17 @@ value:
 		goto after;
 	case 't':
 		if (end - p < 4 || memcmp(p, "true", 4) != 0)
-			return JSCAN_NOT_JSON;
+			return badlit(p, end, "true");
 		c = JV_TRUE;
 		goto lit;
 	case 'f':
 		if (end - p < 5 || memcmp(p, "false", 5) != 0)
-			return JSCAN_NOT_JSON;
+			return badlit(p, end, "false");
 		c = JV_FALSE;
 		goto lit;
 	case 'n':
 		if (end - p < 4 || memcmp(p, "null", 4) != 0)
-			return JSCAN_NOT_JSON;
+			return badlit(p, end, "null");
 		c = JV_NULL;
 	lit:
 		q = p;
@@ -749,7 +764,9 @@ value:
 				mf[1].ser = tick;
 			}
 		}
-		if (c) {
+		if (!c)
+			nchild = 0;	/* paths do not descend into arrays */
+		else {
 			if (nchild > 0) {
 				/* entries pushed by the key become this object's */
 				mf[depth + 1].beg = (uint16_t)ptop;

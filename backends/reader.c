@@ -148,8 +148,15 @@ reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 					    "the lines before it are kept", name, msg);
 					break;
 				}
-				if (r == 0)
+				if (r == 0) {
+					int zerr;
+					gzerror(gz, &zerr);
+					if (zerr == Z_BUF_ERROR)
+						rc = err_set(err, LD_ESOURCE, "%s: the gzip data ends "
+						    "early (a truncated file?); the lines before the "
+						    "end are kept", name);
 					break;
+				}
 				if (write_all(out, buf, (size_t)r) != 0) {
 					rc = err_set(err, LD_ESOURCE, "cannot write a temporary copy "
 					    "of %s: %s", name, strerror(errno));

@@ -1010,16 +1010,16 @@ def main():
     p.add_argument("--max-line", type=int, default=MAX_LINE,
                    help="logdive's line bound for the truth (default 16 MiB)")
     p.add_argument("--out", default="-", help="output file (default: stdout)")
-    p.add_argument("--gzip", action="store_true", help="write gzip (mtime 0)")
+    p.add_argument("--gzip", action="store_true",
+                   help="write gzip, deterministic (mtime 0); implied by --out *.gz")
     p.add_argument("--truth", help="write the expected figures (JSON) here")
     p.add_argument("--analyze", nargs="+", metavar="FILE",
                    help="compute --truth from these files instead of generating")
     p.add_argument("--bad-input", metavar="DIR",
                    help="write the bad-input files and DIR/expect.json, then exit")
     a = p.parse_args()
-    for k in ("start", "incident_at"):
-        if isinstance(getattr(a, k), str):
-            setattr(a, k, parse_utc_arg(getattr(a, k)))
+    if a.out.endswith(".gz"):
+        a.gzip = True
     if a.bad_input:
         bad_input(a.bad_input)
         return
@@ -1059,4 +1059,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # `gen-logs.py | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

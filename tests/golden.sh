@@ -131,6 +131,31 @@ id=$(truth_get "$truth" "[k for k, v in t['traces'].items() if v['kind'] == 'can
 ld trace-split trace "$id" -f json "$tmp/odd.jsonl" "$tmp/even.jsonl" &&
 	check --label "two files" trace "$truth" "$id" "$tmp/trace-split.out"
 
+# A tiny fixed file whose figures were worked out by hand
+# (tests/data/tiny-truth.json): two 1 h buckets; line by line:
+#  1 prod 01:10 lat 10, conf [0.9,0.7] (0.8), hit, drift 0.1
+#  2 prod 01:20 lat 20, conf 0.5 (a number), miss, drift 0.3, level "error"
+#  3 canary 01:30 lat 30.5, conf [0.2], cache_hit "yes" (bad_type), ERROR
+#  4 cut JSON (invalid, attributed to 01:30)
+#  5 canary 02:05 lat "40ms" (bad_type), conf 0.6, hit, drift 0.5
+#  6 prod 02:15 naive time, lat 40, hit
+#  7 prod 03:30+01:00 = 02:30Z, lat 50, level "Error"
+#  8 prod @timestamp epoch ms = 02:30Z, lat 6e1
+#  9 flat key "model_metadata.serving_variant": canary 02:40, lat 70,
+#    "log.level": ERROR
+# 10 no time (no_time; attributed to 02:40), lat 1000 not counted
+# 11 empty line (not counted)   12 [1,2] (invalid, attributed to 02:40)
+# prod [10,20,40,50,60]: p50 40, p95 50+.8*10 = 58, p99 59.6;
+# canary [30.5,70]: p50 50.25, p95 68.025, p99 69.605.
+tiny=$srcdir/tests/data/tiny.jsonl
+ld tiny panels -f json -b 1h "$tiny" &&
+	check --label "tiny, by hand" panels "$srcdir/tests/data/tiny-truth.json" all_variant \
+		"$tmp/tiny.out"
+"$PYTHON3" "$GEN" --analyze "$tiny" --truth "$tmp/tiny-an.json" 2>"$tmp/an3.err" ||
+	not_ok "gen-logs.py --analyze tiny.jsonl" "$tmp/an3.err"
+check --label "tiny, gen-logs.py --analyze" panels "$srcdir/tests/data/tiny-truth.json" \
+	all_variant "$tmp/tiny-an.json"
+
 # The shipped sample is what its documented command line (top of
 # tests/gen-logs.py) makes, and logdive reads it right.
 sample=$srcdir/share/samples/incident.jsonl.gz

@@ -406,6 +406,10 @@ app_push(struct app *a, struct view *v)
 	v->id = ++a->next_id;
 	viewstack_push(&a->vs, v);
 	a->dirty = 1;
+	if (v->stale && v->ops->refresh != NULL) {
+		v->stale = 0;
+		v->ops->refresh(v);
+	}
 }
 
 void
@@ -794,30 +798,44 @@ draw_title(struct app *a, int W)
 {
 	char src[256], range[96], recs[32], prog[96], parts[512], *cut;
 	const char *sep = G->dot;
-	size_t fixed, avail;
-	int x;
+	const struct time_range *r = NULL;
+	size_t fixed, avail, srcw;
+	int x, try;
 
 	draw_str(0, 0, 1, G->tl, ST_BORDER);
 	draw_hline(0, 1, W - 2, ST_BORDER);
 	draw_str(0, W - 1, 1, G->tr, ST_BORDER);
 	source_label(a, src, sizeof src);
 	if (a->q.has_range)
-		fmt_range(&a->q.resolved, G->arrow, range, sizeof range);
+		r = &a->q.resolved;
 	else if (a->q.have_shown)
-		fmt_range(&a->q.shown, G->arrow, range, sizeof range);
-	else
-		snprintf(range, sizeof range, "all");
+		r = &a->q.shown;
 	fmt_count(atomic_load(&a->b->progress.records), recs, sizeof recs);
 	progress_label(a, prog, sizeof prog);
-	if (*prog)
-		snprintf(parts, sizeof parts, " %s %s %s %s records %s %s ",
-		    sep, range, sep, recs, sep, prog);
-	else
-		snprintf(parts, sizeof parts, " %s %s %s %s records ", sep,
-		    range, sep, recs);
-	/* " logdive · SRC" + parts + spinner; the source gives way first */
+	/* " logdive · SRC · RANGE · N records · PROGRESS ": the source gives
+	 * way first, then the range's year and seconds, then the range */
 	avail = W > 8 ? (size_t)W - 8 : 0;
-	fixed = str_width(" logdive ") + str_width(sep) + 1 + str_width(parts);
+	srcw = str_width(src);
+	for (try = 0; try < 3; try++) {
+		if (try == 2 || r == NULL)
+			snprintf(range, sizeof range, "%s", r ? "" : "all");
+		else
+			fmt_range(r, G->arrow, try == 1, range, sizeof range);
+		if (*range)
+			snprintf(parts, sizeof parts, " %s %s %s %s records",
+			    sep, range, sep, recs);
+		else
+			snprintf(parts, sizeof parts, " %s %s records", sep, recs);
+		if (*prog)
+			snprintf(parts + strlen(parts), sizeof parts -
+			    strlen(parts), " %s %s", sep, prog);
+		snprintf(parts + strlen(parts), sizeof parts - strlen(parts),
+		    " ");
+		fixed = str_width(" logdive ") + str_width(sep) + 1 +
+		    str_width(parts);
+		if (fixed + (srcw < 12 ? srcw : 12) <= avail)
+			break;
+	}
 	x = 1;
 	x += draw_str(0, x, W - 6, " logdive ", ST_TITLE);
 	x += draw_str(0, x, W - 6 - x, sep, ST_TITLE);
@@ -837,39 +855,89 @@ static void
 draw_crumbs(struct app *a, int W)
 {
 	char crumbs[2048], sep[16];
-	const char *p = crumbs;
-	size_t avail = W > 4 ? (size_t)W - 4 : 0, ew = str_width(G->ell);
-	int x = 2;
+	size_t avail = W > 4 ? (size_t)W - 4 : 0, from, i, o;
+	int r;
 
 	snprintf(sep, sizeof sep, " %s ", G->crumb);
-	viewstack_crumbs(&a->vs, sep, crumbs, sizeof crumbs);
-	/* keep the end (the current view) when it is too long */
-	if (str_width(p) > avail) {
-		while (*p != '\0' && str_width(p) + ew > avail)
-			p += utf8_next(p, strlen(p), 0);
-		x += draw_str(1, x, (int)ew, G->ell, ST_CRUMB);
+	/* drop whole crumbs from the left until the rest fits */
+	for (from = 0; from < a->vs.n; from++) {
+		o = 0;
+		crumbs[0] = '\0';
+		if (from > 0) {
+			r = snprintf(crumbs, sizeof crumbs, "%s", G->ell);
+			o = (size_t)r;
+		}
+		for (i = from; i < a->vs.n && o < sizeof crumbs; i++) {
+			r = snprintf(crumbs + o, sizeof crumbs - o, "%s%s",
+			    i > 0 ? sep : "", a->vs.v[i]->crumb);
+			if (r < 0)
+				break;
+			o += (size_t)r;
+		}
+		if (str_width(crumbs) <= avail)
+			break;
 	}
-	draw_str(1, x, (int)avail, p, ST_CRUMB);
+	draw_str(1, 2, (int)avail, crumbs, ST_CRUMB);
 }
 
-static void
-draw_hints(const char *hints, int y, int x, int w)
+/* Width of "KEY what · KEY what" for hints[0..n). */
+static size_t
+hints_width(const char *hints, size_t n)
 {
-	char item[128];
-	const char *p = hints, *end, *sp;
-	int used = 0, first = 1;
-	size_t n;
+	size_t w = 0, k = 0;
+	const char *p = hints, *end;
 
-	while (*p != '\0' && used < w) {
+	while (*p != '\0' && k < n) {
 		end = strchr(p, '\t');
-		n = end ? (size_t)(end - p) : strlen(p);
-		snprintf(item, sizeof item, "%.*s", (int)n, p);
-		if (!first) {
+		if (end == NULL)
+			end = p + strlen(p);
+		w += (k ? 3 : 0) + str_nwidth(p, (size_t)(end - p));
+		p = *end ? end + 1 : end;
+		k++;
+	}
+	return w;
+}
+
+/* Draws view hints then global hints ('\t'-separated "KEY what"
+ * entries); when short of room, view hints go from the end first. */
+static void
+draw_hints(const char *view, const char *global, int y, int x, int w)
+{
+	char all[1024], item[128];
+	const char *p, *end, *sp;
+	size_t nview = 0, nglob = 0, k;
+	int used = 0;
+
+	for (p = view; *p; p++)
+		nview += *p == '\t';
+	nview += *view != '\0';
+	for (p = global; *p; p++)
+		nglob += *p == '\t';
+	nglob += *global != '\0';
+	while (nview > 0 && hints_width(view, nview) + 3 +
+	    hints_width(global, nglob) > (size_t)w)
+		nview--;
+	/* the kept view entries, then the global ones */
+	all[0] = '\0';
+	for (p = view, k = 0; k < nview; k++) {
+		end = strchr(p, '\t');
+		if (end == NULL)
+			end = p + strlen(p);
+		snprintf(all + strlen(all), sizeof all - strlen(all), "%.*s\t",
+		    (int)(end - p), p);
+		p = *end ? end + 1 : end;
+	}
+	snprintf(all + strlen(all), sizeof all - strlen(all), "%s", global);
+	for (p = all, k = 0; *p != '\0' && used < w; k++) {
+		end = strchr(p, '\t');
+		if (end == NULL)
+			end = p + strlen(p);
+		snprintf(item, sizeof item, "%.*s", (int)(end - p), p);
+		if (k > 0) {
 			used += draw_str(y, x + used, w - used, " ", ST_HINT);
 			used += draw_str(y, x + used, w - used, G->dot, ST_HINT);
 			used += draw_str(y, x + used, w - used, " ", ST_HINT);
 		}
-		first = 0;
 		sp = strchr(item, ' ');
 		if (sp != NULL) {
 			item[sp - item] = '\0';
@@ -878,10 +946,10 @@ draw_hints(const char *hints, int y, int x, int w)
 			used += draw_str(y, x + used, w - used, sp + 1, ST_HINT);
 		} else
 			used += draw_str(y, x + used, w - used, item, ST_HINTKEY);
-		p += n;
-		if (*p == '\t')
-			p++;
+		p = *end ? end + 1 : end;
 	}
+	if (used < w)
+		draw_str(y, x + used, 1, " ", ST_HINT);
 }
 
 /* The input line; returns the cursor column. */
@@ -932,7 +1000,6 @@ draw_all(struct app *a)
 	int H = tui_lines(), W = tui_cols(), cy = -1, cx = 0;
 	struct view *top = viewstack_top(&a->vs);
 	const char *hints;
-	char global[256];
 
 	tui_frame_begin(a->full);
 	a->full = 0;
@@ -961,20 +1028,15 @@ draw_all(struct app *a)
 	draw_hline(H - 1, 1, W - 2, ST_BORDER);
 	draw_str(H - 1, W - 1, 1, G->br, ST_BORDER);
 	if (a->pr.active)
-		hints = "Enter accept\tEsc cancel\t\xe2\x86\x91\xe2\x86\x93 history";
+		draw_hints(tui_utf8 ? "Enter accept\tEsc cancel\t"
+		    "\xe2\x86\x91\xe2\x86\x93 history" :
+		    "Enter accept\tEsc cancel\tUp/Down history", "",
+		    H - 1, 2, W - 4);
 	else {
 		hints = top->ops->hints != NULL ? top->ops->hints(top) : "";
-		snprintf(global, sizeof global, "%s%s%s\t? help\tq quit", hints,
-		    *hints ? "\t" : "", a->vs.n > 1 ? "Esc back" : "");
-		if (a->vs.n <= 1)
-			snprintf(global, sizeof global, "%s%s? help\tq quit",
-			    hints, *hints ? "\t" : "");
-		hints = global;
+		draw_hints(hints, a->vs.n > 1 ? "Esc back\t? help\tq quit" :
+		    "? help\tq quit", H - 1, 2, W - 4);
 	}
-	if (!tui_utf8 && a->pr.active)
-		hints = "Enter accept\tEsc cancel\tUp/Down history";
-	draw_fill(H - 1, 1, 1, ST_BORDER);
-	draw_hints(hints, H - 1, 2, W - 4);
 	tui_cursor(cy, cx);
 	tui_frame_end();
 }

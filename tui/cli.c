@@ -242,13 +242,13 @@ cli_resolve_field(struct backend *b, const char *name, char **path, struct ld_er
 	node.col = 1;
 	node.field = (char *)name;
 	if (query_resolve(&node, paths, n, err) != LD_OK) {
-		char msg[sizeof err->msg];
+		char msg[sizeof err->msg + 8];
 		snprintf(msg, sizeof msg, "-g: %s", err->msg);
 		/* "at col 1" means nothing for an option */
 		char *at = strstr(msg, " at col 1");
 		if (at)
 			memmove(at, at + 9, strlen(at + 9) + 1);
-		snprintf(err->msg, sizeof err->msg, "%s", msg);
+		snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, msg);
 		return err->status;
 	}
 	*path = node.path;
@@ -377,6 +377,8 @@ cli_run(const struct cli *c)
 			goto out;
 		err_clear(&err);
 	}
+	if (b->warning[0])
+		fprintf(stderr, "logdive: warning: %s\n", b->warning);
 	if (q) {
 		const char *const *paths;
 		size_t n;

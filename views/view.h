@@ -140,8 +140,9 @@ struct ui_query {
 /* What views can ask of the app (app.c). */
 struct backend	*app_backend(struct app *a);
 struct ui_query	*app_query(struct app *a);
-/* Push a view on top (the stack owns it) / pop and free the top one
- * (cancelling its jobs); the dashboard is never popped. */
+/* Push a view on top (the stack owns it; a view marked stale gets its
+ * refresh at once) / pop and free the top one (cancelling its jobs); the
+ * dashboard is never popped. */
 void		 app_push(struct app *a, struct view *v);
 void		 app_pop(struct app *a);
 /* Queue a job for v (takes ownership). A queued, not yet running job of
@@ -184,8 +185,10 @@ char		*fmt_ms(double ms, char *out, size_t outlen);
 /* "YYYY-MM-DD HH:MM:SS.mmm" (date 0) or "HH:MM:SS.mmm" (date 1:
  * time only), UTC; "-" for TIME_NONE. */
 char		*fmt_time(int64_t t, int time_only, char *out, size_t outlen);
-/* A range compactly: "2026-02-26 04:00 → 05:00 UTC" (arrow is a glyph). */
+/* A range for people: "2026-02-26 04:00 → 05:00 UTC", the end without
+ * what it shares with the start; seconds when either end has them. compact
+ * drops the year and the seconds: "02-26 04:00 → 02-27 03:59 UTC". */
 char		*fmt_range(const struct time_range *r, const char *arrow,
-		    char *out, size_t outlen);
+		    int compact, char *out, size_t outlen);
 
 #endif

@@ -286,23 +286,27 @@ fmt_time(int64_t t, int time_only, char *out, size_t outlen)
 }
 
 char *
-fmt_range(const struct time_range *r, const char *arrow, char *out,
-    size_t outlen)
+fmt_range(const struct time_range *r, const char *arrow, int compact,
+    char *out, size_t outlen)
 {
 	char a[40], b[40];
+	const char *sa, *sb;
 	int sec;
 
 	time_format_iso(r->start, 0, a, sizeof a);
 	time_format_iso(r->end, 0, b, sizeof b);
 	/* seconds only when either end has them */
-	sec = strncmp(a + 17, "00", 2) != 0 || strncmp(b + 17, "00", 2) != 0;
+	sec = !compact && (strncmp(a + 17, "00", 2) != 0 ||
+	    strncmp(b + 17, "00", 2) != 0);
 	a[10] = b[10] = ' ';
 	a[sec ? 19 : 16] = b[sec ? 19 : 16] = '\0';
+	sa = compact ? a + 5 : a;
 	if (strncmp(a, b, 10) == 0)
-		snprintf(out, outlen, "%s %s %s UTC", a, arrow, b + 11);
+		sb = b + 11;
 	else if (strncmp(a, b, 4) == 0)
-		snprintf(out, outlen, "%s %s %s UTC", a, arrow, b + 5);
+		sb = b + 5;
 	else
-		snprintf(out, outlen, "%s %s %s UTC", a, arrow, b);
+		sb = b;
+	snprintf(out, outlen, "%s %s %s UTC", sa, arrow, sb);
 	return out;
 }
