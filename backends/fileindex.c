@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,7 @@
 #define IX_BUSY_MS	2000
 #define IX_TBITS	10
 #define IX_TBUCKETS	(1u << IX_TBITS)
+#define IX_MAXGEN	8		/* correlation map generations before a rewrite */
 
 _Static_assert(sizeof(struct rec) == 72, "struct rec changed: bump IX_FORMAT");
 
@@ -73,7 +75,7 @@ struct ix_key {
 /* A stored source row (without its strings). */
 struct ix_row {
 	int64_t	 id, dev, ino, size, mtime, data_size, scanned, check_len, check_hash;
-	int64_t	 nrecs, nchunks, ngroups, nversions, nfields;
+	int64_t	 nrecs, nchunks, ngroups, nversions, nfields, tgen;
 };
 
 /* One correlation map entry. */
@@ -90,7 +92,7 @@ static const char *const schema_sql =
 	" check_len INTEGER NOT NULL, check_hash INTEGER NOT NULL,"
 	" nrecs INTEGER NOT NULL, nchunks INTEGER NOT NULL,"
 	" ngroups INTEGER NOT NULL, nversions INTEGER NOT NULL, nfields INTEGER NOT NULL,"
-	" saved INTEGER NOT NULL,"
+	" tgen INTEGER NOT NULL, saved INTEGER NOT NULL,"
 	" groups BLOB NOT NULL, versions BLOB NOT NULL, fields BLOB NOT NULL,"
 	" UNIQUE (path, conf));"
 	"CREATE TABLE chunk ("
@@ -99,11 +101,11 @@ static const char *const schema_sql =
 	" UNIQUE (source, seq));"
 	"CREATE TABLE tmap ("
 	" id INTEGER PRIMARY KEY, source INTEGER NOT NULL, key INTEGER NOT NULL,"
-	" n INTEGER NOT NULL, sum INTEGER NOT NULL, ents BLOB NOT NULL,"
-	" UNIQUE (source, key));";
+	" gen INTEGER NOT NULL, n INTEGER NOT NULL, sum INTEGER NOT NULL, ents BLOB NOT NULL,"
+	" UNIQUE (source, key, gen));";
 
 #define ROW_COLS "id, dev, ino, size, mtime, data_size, scanned, check_len, check_hash," \
-	" nrecs, nchunks, ngroups, nversions, nfields"
+	" nrecs, nchunks, ngroups, nversions, nfields, tgen"
 
 /* ---- small helpers ---- */
 
@@ -135,7 +137,7 @@ static double
 now_ms(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(getenv("IXCPU") ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -153,33 +155,32 @@ fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static uint64_t
-rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-/* Checksum of a blob: four independent multiply-rotate lanes over 8-byte
- * words (several GB/s), folded, then the tail bytes. Any change of a
- * single word changes its lane. Not cryptographic: it detects damage. */
+/* Checksum of a blob: a Fletcher-style pair of sums over 8-byte words in
+ * four lanes (the compiler vectorises it; about memory speed), mixed at
+ * the end, then the tail bytes. Any change of a single word changes the
+ * first sum; moved words change the second. Not cryptographic: it detects
+ * damage. */
 static uint64_t
 sum64(const void *p, size_t n)
 {
 	const unsigned char *s = p;
 	const uint64_t m = UINT64_C(0x9fb21c651e98df25);
-	uint64_t h[4] = { UINT64_C(0x243f6a8885a308d3), UINT64_C(0x13198a2e03707344),
-	    UINT64_C(0xa4093822299f31d0), UINT64_C(0x082efa98ec4e6c89) };
+	uint64_t a[4] = { 0 }, c[4] = { 0 };
 	size_t i = 0;
 
 	for (; i + 32 <= n; i += 32) {
 		uint64_t w[4];
 		memcpy(w, s + i, sizeof w);
-		for (int k = 0; k < 4; k++)
-			h[k] = rotl64(h[k] ^ w[k], 29) * m;
+		for (int k = 0; k < 4; k++) {
+			a[k] += w[k];
+			c[k] += a[k];
+		}
 	}
 	uint64_t r = (uint64_t)n * m;
 	for (int k = 0; k < 4; k++) {
-		r = (r ^ h[k]) * m;
+		r = (r ^ a[k]) * m;
+		r ^= r >> 29;
+		r = (r ^ c[k]) * m;
 		r ^= r >> 31;
 	}
 	return fnv(r, s + i, n - i);
@@ -374,8 +375,7 @@ ix_create(sqlite3 *db)
 	char sql[128];
 	int rc;
 
-	if (ix_exec(db, "PRAGMA page_size=65536") != SQLITE_OK ||
-	    ix_exec(db, "PRAGMA journal_mode=WAL") != SQLITE_OK)
+	if (ix_exec(db, "PRAGMA page_size=65536") != SQLITE_OK)
 		return IX_FAIL;
 	if ((rc = ix_exec(db, "BEGIN IMMEDIATE")) != SQLITE_OK)
 		return rc_class(rc);
@@ -453,7 +453,7 @@ ix_open1(struct ix *x, const struct fb *fb, int create)
 		rc = IX_CORRUPT;		/* an older format: rebuild */
 		goto out;
 	}
-	if (ix_exec(x->db, "PRAGMA synchronous=NORMAL") != SQLITE_OK)
+	if (ix_exec(x->db, "PRAGMA synchronous=OFF") != SQLITE_OK)
 		goto fail;
 	return IX_OK;
 bad:
@@ -530,7 +530,7 @@ row_get(sqlite3 *db, const struct ix_key *k, struct ix_row *w, int *rc)
 	if (*rc == SQLITE_ROW) {
 		int64_t *f[] = { &w->id, &w->dev, &w->ino, &w->size, &w->mtime, &w->data_size,
 		    &w->scanned, &w->check_len, &w->check_hash, &w->nrecs, &w->nchunks,
-		    &w->ngroups, &w->nversions, &w->nfields };
+		    &w->ngroups, &w->nversions, &w->nfields, &w->tgen };
 		for (int i = 0; i < (int)(sizeof f / sizeof f[0]); i++)
 			*f[i] = sqlite3_column_int64(st, i);
 		found = 1;
@@ -558,7 +558,7 @@ row_verify(const struct ix_row *w, const struct ix_key *k, int fd, const char **
 	if (w->scanned < 0 || w->scanned > w->data_size || w->nrecs < 0 ||
 	    w->nrecs > w->scanned || w->nchunks != (w->nrecs + IX_CHUNK - 1) / IX_CHUNK ||
 	    w->ngroups < 0 || w->ngroups > UINT32_MAX || w->nversions < 0 ||
-	    w->nversions > UINT32_MAX || w->nfields < 0) {
+	    w->nversions > UINT32_MAX || w->nfields < 0 || w->tgen < 0 || w->tgen >= IX_MAXGEN) {
 		*why = "inconsistent entry";
 		return V_STALE;
 	}
@@ -652,6 +652,61 @@ chunk_read(sqlite3 *db, sqlite3_blob **blob, int64_t rowid, int64_t n, int64_t s
 
 /* ---- load ---- */
 
+/* The entries fileindex_load found grown, so that the save that follows
+ * can append to the entry instead of writing it all again. Keyed by the
+ * source and the array its records were loaded into; checked against the
+ * entry in the database before use. */
+struct grown {
+	const struct fsrc *src;
+	const struct rec *v;
+	int64_t	 id, nrecs, scanned, check_hash;
+};
+
+static pthread_mutex_t grown_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct grown grown_tab[16];
+static unsigned grown_next;
+
+static void
+grown_put(const struct grown *g)
+{
+	pthread_mutex_lock(&grown_lock);
+	grown_tab[grown_next++ % (sizeof grown_tab / sizeof grown_tab[0])] = *g;
+	pthread_mutex_unlock(&grown_lock);
+}
+
+static int
+grown_take(const struct fsrc *src, struct grown *g)
+{
+	int found = 0;
+	pthread_mutex_lock(&grown_lock);
+	for (size_t i = 0; i < sizeof grown_tab / sizeof grown_tab[0]; i++) {
+		if (grown_tab[i].src == src && src != NULL) {
+			*g = grown_tab[i];
+			memset(&grown_tab[i], 0, sizeof grown_tab[i]);
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&grown_lock);
+	return found;
+}
+
+/* An array for n records (xmalloc: the backend frees it). A large one is
+ * advised to use huge pages: faulting in 150 MB page by page costs more
+ * than reading it. */
+static struct rec *
+records_alloc(size_t n)
+{
+	struct rec *v = xmalloc(n * sizeof *v);
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t lo = ((uintptr_t)v + huge - 1) & ~(huge - 1);
+	uintptr_t hi = ((uintptr_t)v + n * sizeof *v) & ~(huge - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+	return v;
+}
+
 struct loaded {
 	struct rec	*v;
 	char		*gs, *vs, *fs;		/* string blobs */
@@ -700,7 +755,7 @@ read_entry(sqlite3 *db, const struct ix_row *w, uint16_t srcno, struct loaded *l
 	}
 	sqlite3_finalize(st);
 
-	l->v = xmalloc((size_t)w->nrecs * sizeof *l->v);
+	l->v = records_alloc((size_t)w->nrecs);
 	*rc = sqlite3_prepare_v2(db, "SELECT id, seq, n, sum FROM chunk WHERE source = ?1"
 	    " ORDER BY seq", -1, &st, NULL);
 	if (*rc != SQLITE_OK)
@@ -782,15 +837,21 @@ fileindex_load(struct backend *b, struct fsrc *src, uint16_t srcno)
 	}
 	ix_exec(x.db, "COMMIT");
 	ix_close(&x);
+	double t1 = now_ms();
 
+	if (v == V_GREW && w.nrecs > 0) {
+		struct grown g = { src, l.v, w.id, w.nrecs, w.scanned, w.check_hash };
+		grown_put(&g);
+	}
 	if (w.nrecs > 0) {
 		file_append_segment(b, src, l.v, (size_t)w.nrecs, l.groups, (size_t)w.ngroups,
 		    l.versions, (size_t)w.nversions, l.fields, (size_t)w.nfields);
 		l.v = NULL;		/* taken over */
 	}
 	src->scanned = (uint64_t)w.scanned;
-	ix_note("%s %s (%lld records, %lld bytes, %.1f ms)", v == V_HIT ? "hit" : "grew",
-	    k.path, (long long)w.nrecs, (long long)w.scanned, now_ms() - t0);
+	ix_note("%s %s (%lld records, %lld bytes, %.1f ms: read %.1f, append %.1f)",
+	    v == V_HIT ? "hit" : "grew", k.path, (long long)w.nrecs, (long long)w.scanned,
+	    now_ms() - t0, t1 - t0, now_ms() - t1);
 	loaded_free(&l);
 	free(k.path);
 	return v;
@@ -817,28 +878,41 @@ fail:
 
 /* ---- save ---- */
 
-/* A source's records as the save sees them: the local string tables and
- * the correlation map layout, made in one pass under the read lock. */
-struct snap {
-	size_t		 nrecs;
-	uint32_t	*gloc, *vloc;		/* global id - 1 -> local id (1-based), 0 unused */
+struct tvec {
+	struct tent	*v;
+	uint32_t	 n, cap;
+};
+
+/* A save in progress: the local string tables (made in file order, so
+ * that appending to an entry keeps the ids it has) and the correlation
+ * map entries of the records written. */
+struct saver {
+	struct fb	*fb;
+	struct fsrc	*src;
+	size_t		 nrecs;			/* records to save */
+	uint32_t	*gloc, *vloc;		/* global id - 1 -> local id (1-based), 0 none yet */
+	size_t		 ngl, nvl;		/* their sizes */
 	struct buf	 gs, vs, fs;		/* string blobs */
 	size_t		 ngroups, nversions, nfields;
-	uint32_t	 tcount[2 * IX_TBUCKETS];
-	size_t		 tstart[2 * IX_TBUCKETS + 1];
-	struct tent	*tents;
-	size_t		 tfill[2 * IX_TBUCKETS];
+	size_t		 tfrom;			/* map records from this one on */
+	struct tvec	*tv;			/* [2 * IX_TBUCKETS] */
+	uint32_t	 tcap0;			/* first capacity of a tv */
+	int		 bad;			/* a value that cannot be stored */
 };
 
 static void
-snap_free(struct snap *s)
+saver_free(struct saver *s)
 {
 	free(s->gloc);
 	free(s->vloc);
 	buf_free(&s->gs);
 	buf_free(&s->vs);
 	buf_free(&s->fs);
-	free(s->tents);
+	if (s->tv != NULL)
+		for (unsigned i = 0; i < 2 * IX_TBUCKETS; i++)
+			free(s->tv[i].v);
+	free(s->tv);
+	memset(s, 0, sizeof *s);
 }
 
 /* Append the string to a blob; -1 if it holds a NUL (not representable). */
@@ -858,74 +932,160 @@ tkey(int kind, uint64_t h)
 	return (unsigned)kind * IX_TBUCKETS + (unsigned)(h >> (64 - IX_TBITS));
 }
 
-/* Under the caller's read lock. */
-static int
-snap_take(struct fb *fb, struct fsrc *src, struct snap *s)
+static inline void
+tvec_push(struct tvec *t, uint64_t h, uint32_t idx, uint32_t cap0)
 {
-	memset(s, 0, sizeof *s);
-	for (size_t k = 0; k < src->nsegs; k++)
-		s->nrecs += src->segs[k].n;
-	if (s->nrecs > UINT32_MAX)
-		return -1;
-	s->gloc = xcalloc(fb->groups.n + 1, sizeof *s->gloc);
-	s->vloc = xcalloc(fb->versions.n + 1, sizeof *s->vloc);
-	for (size_t k = 0; k < src->nsegs; k++) {
-		const struct seg *g = &src->segs[k];
-		for (size_t i = 0; i < g->n; i++) {
-			const struct rec *r = &g->v[i];
-			if (r->group > fb->groups.n || r->version > fb->versions.n)
-				return -1;
-			if (r->group && s->gloc[r->group - 1] == 0) {
-				s->gloc[r->group - 1] = (uint32_t)++s->ngroups;
-				if (add_string(&s->gs, fb->groups.keys[r->group - 1],
-				    fb->groups.lens[r->group - 1]) != 0)
-					return -1;
-			}
-			if (r->version && s->vloc[r->version - 1] == 0) {
-				s->vloc[r->version - 1] = (uint32_t)++s->nversions;
-				if (add_string(&s->vs, fb->versions.keys[r->version - 1],
-				    fb->versions.lens[r->version - 1]) != 0)
-					return -1;
-			}
-			if (REC_KIND(r->flags) != REC_OK)
-				continue;
-			if (r->trace_h)
-				s->tcount[tkey(0, r->trace_h)]++;
-			if (r->req_h)
-				s->tcount[tkey(1, r->req_h)]++;
-		}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : cap0;
+		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
 	}
-	/* The backend keeps one field set for all its sources: this stores
-	 * the paths seen in this source and those loaded before it. */
-	for (size_t i = 0; i < fb->fields.n; i++)
-		if (add_string(&s->fs, fb->fields.keys[i], fb->fields.lens[i]) != 0)
-			return -1;
-	s->nfields = fb->fields.n;
-	for (unsigned i = 0; i < 2 * IX_TBUCKETS; i++)
-		s->tstart[i + 1] = s->tstart[i] + s->tcount[i];
-	s->tents = xcalloc(s->tstart[2 * IX_TBUCKETS] + 1, sizeof *s->tents);
-	return 0;
+	t->v[t->n++] = (struct tent){ (uint32_t)h, idx };
 }
 
-/* Copy records [at, at + n) of src into out (under the read lock). */
 static void
-copy_recs(struct fb *fb, struct fsrc *src, size_t at, size_t n, struct rec *out)
+saver_init(struct saver *s, struct fb *fb, struct fsrc *src)
 {
+	memset(s, 0, sizeof *s);
+	s->fb = fb;
+	s->src = src;
 	pthread_rwlock_rdlock(&fb->lock);
-	size_t base = 0;
-	for (size_t k = 0; k < src->nsegs && n > 0; k++) {
-		const struct seg *g = &src->segs[k];
+	for (size_t k = 0; k < src->nsegs; k++)
+		s->nrecs += src->segs[k].n;
+	s->ngl = fb->groups.n;
+	s->nvl = fb->versions.n;
+	pthread_rwlock_unlock(&fb->lock);
+	s->gloc = xcalloc(s->ngl + 1, sizeof *s->gloc);
+	s->vloc = xcalloc(s->nvl + 1, sizeof *s->vloc);
+	s->tv = xcalloc(2 * IX_TBUCKETS, sizeof *s->tv);
+	/* hashes spread evenly: start each bucket at about its share */
+	s->tcap0 = (uint32_t)(s->nrecs / IX_TBUCKETS + s->nrecs / (4 * IX_TBUCKETS) + 16);
+}
+
+/* Local id of global id g (1-based) of m, assigned on first use. Under
+ * the read lock. */
+static uint32_t
+local_id(struct saver *s, uint32_t g, const struct strmap *m, uint32_t *loc, size_t nloc,
+    struct buf *blob, size_t *n)
+{
+	if (g == 0)
+		return 0;
+	if (g > nloc || g > m->n) {
+		s->bad = 1;
+		return 0;
+	}
+	if (loc[g - 1] == 0) {
+		loc[g - 1] = (uint32_t)++*n;
+		if (add_string(blob, m->keys[g - 1], m->lens[g - 1]) != 0)
+			s->bad = 1;
+	}
+	return loc[g - 1];
+}
+
+/* Records [at, at + n) of the source into out as stored: local ids, src
+ * 0; their correlation entries noted. */
+static void
+saver_chunk(struct saver *s, size_t at, size_t n, struct rec *out)
+{
+	struct fb *fb = s->fb;
+	struct rec *r = out;
+	size_t base = 0, first = at, left = n;
+
+	pthread_rwlock_rdlock(&fb->lock);
+	for (size_t k = 0; k < s->src->nsegs && left > 0; k++) {
+		const struct seg *g = &s->src->segs[k];
 		if (at < base + g->n) {
 			size_t from = at - base;
-			size_t m = g->n - from < n ? g->n - from : n;
-			memcpy(out, g->v + from, m * sizeof *out);
-			out += m;
+			size_t m = g->n - from < left ? g->n - from : left;
+			memcpy(r, g->v + from, m * sizeof *r);
+			r += m;
 			at += m;
-			n -= m;
+			left -= m;
 		}
 		base += g->n;
 	}
+	if (left > 0)
+		s->bad = 1;		/* fewer records than counted */
+	for (size_t i = 0; i < n - left; i++) {
+		out[i].group = local_id(s, out[i].group, &fb->groups, s->gloc, s->ngl, &s->gs,
+		    &s->ngroups);
+		out[i].version = local_id(s, out[i].version, &fb->versions, s->vloc, s->nvl,
+		    &s->vs, &s->nversions);
+	}
 	pthread_rwlock_unlock(&fb->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct rec *q = &out[i];
+		q->src = 0;
+		q->pad = 0;
+		if (first + i < s->tfrom || REC_KIND(q->flags) != REC_OK)
+			continue;
+		if (q->trace_h)
+			tvec_push(&s->tv[tkey(0, q->trace_h)], q->trace_h, (uint32_t)(first + i),
+			    s->tcap0);
+		if (q->req_h)
+			tvec_push(&s->tv[tkey(1, q->req_h)], q->req_h, (uint32_t)(first + i),
+			    s->tcap0);
+	}
+}
+
+/* The field paths: the backend keeps one set for all its sources, so this
+ * is the paths seen in this source and in those loaded before it. */
+static void
+saver_fields(struct saver *s)
+{
+	struct fb *fb = s->fb;
+	pthread_rwlock_rdlock(&fb->lock);
+	for (size_t i = 0; i < fb->fields.n; i++)
+		if (add_string(&s->fs, fb->fields.keys[i], fb->fields.lens[i]) != 0)
+			s->bad = 1;
+	s->nfields = fb->fields.n;
+	pthread_rwlock_unlock(&fb->lock);
+}
+
+/* Take over an entry's local tables (appending to it). */
+static int
+saver_adopt(struct saver *s, sqlite3 *db, const struct ix_row *w, int *rc)
+{
+	struct fb *fb = s->fb;
+	sqlite3_stmt *st;
+	int ret = -1;
+
+	*rc = sqlite3_prepare_v2(db, "SELECT groups, versions FROM source WHERE id = ?1", -1,
+	    &st, NULL);
+	if (*rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, w->id);
+	if ((*rc = sqlite3_step(st)) != SQLITE_ROW)
+		goto out;
+	*rc = SQLITE_OK;
+	for (int c = 0; c < 2; c++) {
+		const struct strmap *m = c ? &fb->versions : &fb->groups;
+		uint32_t *loc = c ? s->vloc : s->gloc;
+		size_t nloc = c ? s->nvl : s->ngl;
+		char *copy;
+		char **v;
+		int64_t n = c ? w->nversions : w->ngroups;
+		if (split_strings(sqlite3_column_blob(st, c), sqlite3_column_bytes(st, c), n,
+		    &copy, &v) != 0)
+			goto out;
+		pthread_rwlock_rdlock(&fb->lock);
+		for (int64_t i = 0; i < n; i++) {
+			long g = strmap_find(m, v[i], strlen(v[i]));
+			if (g >= 0 && (size_t)g < nloc)
+				loc[g] = (uint32_t)i + 1;
+			add_string(c ? &s->vs : &s->gs, v[i], strlen(v[i]));
+		}
+		pthread_rwlock_unlock(&fb->lock);
+		if (c)
+			s->nversions = (size_t)n;
+		else
+			s->ngroups = (size_t)n;
+		free(copy);
+		free(v);
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
 }
 
 static int
@@ -936,27 +1096,31 @@ step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Run one statement with ?1 = a and ?2 = b (if the statement has it). */
+static int
+exec2(sqlite3 *db, const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, b);
+	rc = step_done(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Delete an entry and everything it owns. */
 static int
 entry_delete(sqlite3 *db, int64_t id)
 {
-	static const char *const sql[] = {
-		"DELETE FROM chunk WHERE source = ?1",
-		"DELETE FROM tmap WHERE source = ?1",
-		"DELETE FROM source WHERE id = ?1",
-	};
-	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		sqlite3_stmt *st;
-		int rc = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL);
-		if (rc != SQLITE_OK)
-			return rc;
-		sqlite3_bind_int64(st, 1, id);
-		rc = step_done(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	return SQLITE_OK;
+	int rc;
+	if ((rc = exec2(db, "DELETE FROM chunk WHERE source = ?1", id, 0)) != SQLITE_OK ||
+	    (rc = exec2(db, "DELETE FROM tmap WHERE source = ?1", id, 0)) != SQLITE_OK)
+		return rc;
+	return exec2(db, "DELETE FROM source WHERE id = ?1", id, 0);
 }
 
 /* Forget entries of files that are gone or were replaced (another inode
@@ -975,11 +1139,11 @@ prune(sqlite3 *db)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(st, 1);
 		struct stat sb;
-		if (path != NULL && stat(path, &sb) == 0 &&
-		    (int64_t)sb.st_dev == sqlite3_column_int64(st, 2) &&
-		    (int64_t)sb.st_ino == sqlite3_column_int64(st, 3))
-			continue;
-		if (path != NULL && stat(path, &sb) != 0 && errno != ENOENT && errno != ENOTDIR)
+		if (path != NULL && stat(path, &sb) == 0) {
+			if ((int64_t)sb.st_dev == sqlite3_column_int64(st, 2) &&
+			    (int64_t)sb.st_ino == sqlite3_column_int64(st, 3))
+				continue;
+		} else if (path != NULL && errno != ENOENT && errno != ENOTDIR)
 			continue;	/* cannot tell (permissions, I/O): keep */
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -999,126 +1163,137 @@ prune(sqlite3 *db)
 	return rc;
 }
 
-/* Write the records in chunks and fill the correlation map. */
+/* Write records [from, nrecs) in chunks (from is a chunk boundary). */
 static int
-write_chunks(sqlite3 *db, struct fb *fb, struct fsrc *src, struct snap *s, int64_t id)
+write_chunks(sqlite3 *db, struct saver *s, int64_t id, size_t from)
 {
 	sqlite3_stmt *st;
 	struct rec *buf;
 	int rc;
 
+	/* A zeroblob row, then the bytes written in place: SQLite does not
+	 * build a 1 MB record in memory first. */
 	rc = sqlite3_prepare_v2(db, "INSERT INTO chunk (source, seq, n, sum, recs)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+	    " VALUES (?1, ?2, ?3, ?4, zeroblob(?5))", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	buf = xmalloc(IX_CHUNK * sizeof *buf);
-	for (size_t at = 0, seq = 0; at < s->nrecs && rc == SQLITE_OK; at += IX_CHUNK, seq++) {
+	sqlite3_blob *blob = NULL;
+	for (size_t at = from; at < s->nrecs && rc == SQLITE_OK && !s->bad; at += IX_CHUNK) {
 		size_t n = s->nrecs - at < IX_CHUNK ? s->nrecs - at : IX_CHUNK;
-		copy_recs(fb, src, at, n, buf);
-		for (size_t i = 0; i < n; i++) {
-			struct rec *r = &buf[i];
-			if (r->group)
-				r->group = s->gloc[r->group - 1];
-			if (r->version)
-				r->version = s->vloc[r->version - 1];
-			r->src = 0;
-			r->pad = 0;
-			if (REC_KIND(r->flags) != REC_OK)
-				continue;
-			for (int kind = 0; kind < 2; kind++) {
-				uint64_t h = kind ? r->req_h : r->trace_h;
-				if (h == 0)
-					continue;
-				unsigned key = tkey(kind, h);
-				if (s->tfill[key] >= s->tcount[key])
-					continue;	/* changed under us: caught by the count check */
-				s->tents[s->tstart[key] + s->tfill[key]++] =
-				    (struct tent){ (uint32_t)h, (uint32_t)(at + i) };
-			}
-		}
+		int bytes = (int)(n * sizeof *buf);
+		saver_chunk(s, at, n, buf);
 		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, (int64_t)seq);
+		sqlite3_bind_int64(st, 2, (int64_t)(at / IX_CHUNK));
 		sqlite3_bind_int64(st, 3, (int64_t)n);
-		sqlite3_bind_int64(st, 4, (int64_t)sum64(buf, n * sizeof *buf));
-		sqlite3_bind_blob64(st, 5, buf, n * sizeof *buf, SQLITE_STATIC);
-		rc = step_done(st);
+		sqlite3_bind_int64(st, 4, (int64_t)sum64(buf, (size_t)bytes));
+		sqlite3_bind_int(st, 5, bytes);
+		if ((rc = step_done(st)) != SQLITE_OK)
+			break;
+		int64_t row = sqlite3_last_insert_rowid(db);
+		rc = blob == NULL ? sqlite3_blob_open(db, "main", "chunk", "recs", row, 1, &blob) :
+		    sqlite3_blob_reopen(blob, row);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_blob_write(blob, buf, bytes, 0);
 	}
+	if (blob != NULL)
+		sqlite3_blob_close(blob);
 	sqlite3_finalize(st);
 	free(buf);
-	return rc;
+	return s->bad && rc == SQLITE_OK ? SQLITE_ABORT : rc;
 }
 
+/* Write the correlation map entries of this save as generation gen. */
 static int
-write_tmap(sqlite3 *db, const struct snap *s, int64_t id)
+write_tmap(sqlite3 *db, const struct saver *s, int64_t id, int64_t gen)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	for (unsigned key = 0; key < 2 * IX_TBUCKETS; key++)
-		if (s->tfill[key] != s->tcount[key])
-			return SQLITE_ABORT;	/* the records changed while saving */
-	rc = sqlite3_prepare_v2(db, "INSERT INTO tmap (source, key, n, sum, ents)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db, "INSERT INTO tmap (source, key, gen, n, sum, ents)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	for (unsigned key = 0; key < 2 * IX_TBUCKETS && rc == SQLITE_OK; key++) {
-		size_t n = s->tcount[key];
-		const struct tent *e = s->tents + s->tstart[key];
-		if (n == 0)
+		const struct tvec *t = &s->tv[key];
+		if (t->n == 0)
 			continue;
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, key);
-		sqlite3_bind_int64(st, 3, (int64_t)n);
-		sqlite3_bind_int64(st, 4, (int64_t)sum64(e, n * sizeof *e));
-		sqlite3_bind_blob64(st, 5, e, n * sizeof *e, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, gen);
+		sqlite3_bind_int64(st, 4, t->n);
+		sqlite3_bind_int64(st, 5, (int64_t)sum64(t->v, t->n * sizeof *t->v));
+		sqlite3_bind_blob64(st, 6, t->v, t->n * sizeof *t->v, SQLITE_STATIC);
 		rc = step_done(st);
 	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
-static int
+static void
 bind_blob_buf(sqlite3_stmt *st, int i, const struct buf *b)
 {
-	return sqlite3_bind_blob64(st, i, b->p ? b->p : "", b->len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, i, b->p ? b->p : "", b->len, SQLITE_STATIC);
 }
 
-/* Insert the source row; *id is its rowid. */
+/* Insert a new source row (its strings and counts come with row_finish);
+ * *id is its rowid. */
 static int
-write_row(sqlite3 *db, const struct ix_key *k, const struct ix_row *w, const struct snap *s,
-    int64_t *id)
+row_insert(sqlite3 *db, const struct ix_key *k, int64_t *id)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	rc = sqlite3_prepare_v2(db, "INSERT INTO source (path, conf, dev, ino, size, mtime,"
 	    " data_size, scanned, check_len, check_hash, nrecs, nchunks, ngroups, nversions,"
-	    " nfields, saved, groups, versions, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", -1, &st, NULL);
+	    " nfields, tgen, saved, groups, versions, fields) VALUES (?1, ?2, ?3, ?4,"
+	    " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, x'', x'', x'')", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, k->path, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, k->conf);
 	sqlite3_bind_int64(st, 3, k->dev);
 	sqlite3_bind_int64(st, 4, k->ino);
-	sqlite3_bind_int64(st, 5, k->size);
-	sqlite3_bind_int64(st, 6, k->mtime);
-	sqlite3_bind_int64(st, 7, k->data_size);
-	sqlite3_bind_int64(st, 8, w->scanned);
-	sqlite3_bind_int64(st, 9, w->check_len);
-	sqlite3_bind_int64(st, 10, w->check_hash);
-	sqlite3_bind_int64(st, 11, w->nrecs);
-	sqlite3_bind_int64(st, 12, w->nchunks);
-	sqlite3_bind_int64(st, 13, (int64_t)s->ngroups);
-	sqlite3_bind_int64(st, 14, (int64_t)s->nversions);
-	sqlite3_bind_int64(st, 15, (int64_t)s->nfields);
-	sqlite3_bind_int64(st, 16, (int64_t)time(NULL));
-	bind_blob_buf(st, 17, &s->gs);
-	bind_blob_buf(st, 18, &s->vs);
-	bind_blob_buf(st, 19, &s->fs);
 	rc = step_done(st);
 	sqlite3_finalize(st);
 	*id = sqlite3_last_insert_rowid(db);
+	return rc;
+}
+
+/* Set everything the row says about the saved records. */
+static int
+row_finish(sqlite3 *db, const struct ix_key *k, const struct ix_row *w, const struct saver *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "UPDATE source SET size = ?2, mtime = ?3, data_size = ?4,"
+	    " scanned = ?5, check_len = ?6, check_hash = ?7, nrecs = ?8, nchunks = ?9,"
+	    " ngroups = ?10, nversions = ?11, nfields = ?12, tgen = ?13, saved = ?14,"
+	    " groups = ?15, versions = ?16, fields = ?17 WHERE id = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, w->id);
+	sqlite3_bind_int64(st, 2, k->size);
+	sqlite3_bind_int64(st, 3, k->mtime);
+	sqlite3_bind_int64(st, 4, k->data_size);
+	sqlite3_bind_int64(st, 5, w->scanned);
+	sqlite3_bind_int64(st, 6, w->check_len);
+	sqlite3_bind_int64(st, 7, w->check_hash);
+	sqlite3_bind_int64(st, 8, w->nrecs);
+	sqlite3_bind_int64(st, 9, w->nchunks);
+	sqlite3_bind_int64(st, 10, (int64_t)s->ngroups);
+	sqlite3_bind_int64(st, 11, (int64_t)s->nversions);
+	sqlite3_bind_int64(st, 12, (int64_t)s->nfields);
+	sqlite3_bind_int64(st, 13, w->tgen);
+	sqlite3_bind_int64(st, 14, (int64_t)time(NULL));
+	bind_blob_buf(st, 15, &s->gs);
+	bind_blob_buf(st, 16, &s->vs);
+	bind_blob_buf(st, 17, &s->fs);
+	rc = step_done(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && sqlite3_changes(db) != 1)
+		rc = SQLITE_ABORT;
 	return rc;
 }
 
@@ -1128,15 +1303,18 @@ fileindex_save(struct backend *b, struct fsrc *src, uint16_t srcno)
 	struct fb *fb = b->priv;
 	struct ix_key k;
 	struct ix_row w, old;
-	struct snap s;
+	struct saver s;
+	struct grown g;
 	struct ix x;
 	const char *why = NULL;
 	double t0 = now_ms();
 	uint64_t h;
-	int nl, o, rc = SQLITE_OK, r;
-	int64_t id;
+	size_t from = 0;
+	int nl, o, rc = SQLITE_OK, r, append = 0;
 
 	(void)srcno;
+	memset(&g, 0, sizeof g);
+	int have = grown_take(src, &g);
 	if (fb->cache_dir != NULL && fb->cache_dir[0] == '\0')
 		return;
 	if (key_of(b, src, &k) != 0)
@@ -1150,16 +1328,13 @@ fileindex_save(struct backend *b, struct fsrc *src, uint16_t srcno)
 		return;
 	}
 	w.check_hash = (int64_t)h;
-
-	pthread_rwlock_rdlock(&fb->lock);
-	r = snap_take(fb, src, &s);
-	pthread_rwlock_unlock(&fb->lock);
-	if (r != 0) {
-		ix_note("skip %s (a value holds a NUL byte, or too many records)", k.path);
-		goto out;
-	}
+	saver_init(&s, fb, src);
 	w.nrecs = (int64_t)s.nrecs;
 	w.nchunks = (w.nrecs + IX_CHUNK - 1) / IX_CHUNK;
+	if (s.nrecs > UINT32_MAX) {
+		ix_note("skip %s (too many records)", k.path);
+		goto out;
+	}
 
 	if ((o = ix_open(&x, fb, 1)) != IX_OK) {
 		ix_note("skip %s (%s)", k.path, outcome_name(o));
@@ -1182,27 +1357,49 @@ fileindex_save(struct backend *b, struct fsrc *src, uint16_t srcno)
 		ix_close(&x);
 		goto out;
 	}
-	if (r > 0 && (rc = entry_delete(x.db, old.id)) != SQLITE_OK)
+	/* Appending: the entry is the one loaded, unchanged, and its records
+	 * are still the first of the source. */
+	pthread_rwlock_rdlock(&fb->lock);
+	append = have && r > 0 && old.id == g.id && old.nrecs == g.nrecs &&
+	    old.scanned == g.scanned && old.check_hash == g.check_hash && old.dev == k.dev &&
+	    old.ino == k.ino && old.tgen + 1 < IX_MAXGEN && old.nrecs <= w.nrecs &&
+	    src->nsegs > 0 && src->segs[0].v == g.v && (int64_t)src->segs[0].n == g.nrecs;
+	pthread_rwlock_unlock(&fb->lock);
+	if (append) {
+		if (saver_adopt(&s, x.db, &old, &rc) != 0) {
+			if (rc == SQLITE_OK)
+				rc = SQLITE_CORRUPT;
+			goto rollback;
+		}
+		w.id = old.id;
+		w.tgen = old.tgen + 1;
+		from = (size_t)(old.nrecs / IX_CHUNK) * IX_CHUNK;
+		s.tfrom = (size_t)old.nrecs;
+		rc = exec2(x.db, "DELETE FROM chunk WHERE source = ?1 AND seq >= ?2", old.id,
+		    old.nrecs / IX_CHUNK);
+	} else {
+		if (r > 0)
+			rc = entry_delete(x.db, old.id);
+		if (rc == SQLITE_OK && (rc = prune(x.db)) == SQLITE_OK)
+			rc = row_insert(x.db, &k, &w.id);
+	}
+	if (rc != SQLITE_OK ||
+	    (rc = write_chunks(x.db, &s, w.id, from)) != SQLITE_OK ||
+	    (rc = write_tmap(x.db, &s, w.id, w.tgen)) != SQLITE_OK ||
+	    (saver_fields(&s), s.bad) ||
+	    (rc = row_finish(x.db, &k, &w, &s)) != SQLITE_OK ||
+	    (rc = ix_exec(x.db, "COMMIT")) != SQLITE_OK) {
+		if (s.bad && rc == SQLITE_OK)
+			rc = SQLITE_ABORT;
 		goto rollback;
-	if ((rc = prune(x.db)) != SQLITE_OK ||
-	    (rc = write_row(x.db, &k, &w, &s, &id)) != SQLITE_OK ||
-	    (rc = write_chunks(x.db, fb, src, &s, id)) != SQLITE_OK ||
-	    (rc = write_tmap(x.db, &s, id)) != SQLITE_OK ||
-	    (rc = ix_exec(x.db, "COMMIT")) != SQLITE_OK)
-		goto rollback;
-	double t1 = now_ms();
-	/* Move the pages into the database file now, without waiting for
-	 * readers, so that the next open reads them directly (and the WAL
-	 * does not keep a second copy). */
-	sqlite3_busy_timeout(x.db, 0);
-	sqlite3_wal_checkpoint_v2(x.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
 	ix_close(&x);
-	ix_note("saved %s (%lld records, %lld chunks, %.1f ms + checkpoint %.1f ms)", k.path,
-	    (long long)w.nrecs, (long long)w.nchunks, t1 - t0, now_ms() - t1);
+	ix_note("saved %s (%lld records, %s from record %zu, %.1f ms)", k.path,
+	    (long long)w.nrecs, append ? "appended" : "written", from, now_ms() - t0);
 	goto out;
 rollback:
 	ix_exec(x.db, "ROLLBACK");
-	why = sqlite3_errstr(rc);
+	why = s.bad ? "a value holds a NUL byte" : sqlite3_errstr(rc);
 fail:
 	if (rc_class(rc) == IX_CORRUPT)
 		ix_discard(&x, why);
@@ -1211,7 +1408,7 @@ fail:
 		ix_close(&x);
 	}
 out:
-	snap_free(&s);
+	saver_free(&s);
 	free(k.path);
 }
 
@@ -1257,27 +1454,41 @@ fileindex_trace(struct backend *b, struct fsrc *src, uint16_t srcno, int by_requ
 			why = "the file grew";
 		goto done;
 	}
+	/* the record numbers of the entries that match, in file order (a
+	 * generation maps the records appended after the one before) */
 	rc = sqlite3_prepare_v2(x.db, "SELECT n, sum, ents FROM tmap WHERE source = ?1"
-	    " AND key = ?2", -1, &st, NULL);
+	    " AND key = ?2 ORDER BY gen", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto done;
 	sqlite3_bind_int64(st, 1, w.id);
 	sqlite3_bind_int64(st, 2, tkey(by_request != 0, h));
-	rc = sqlite3_step(st);
-	size_t n = 0;
-	if (rc == SQLITE_ROW) {
+	size_t n = 0, ncap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t cn = sqlite3_column_int64(st, 0);
-		const void *p = sqlite3_column_blob(st, 2);
+		const struct tent *p = sqlite3_column_blob(st, 2);
 		if (cn <= 0 || cn > w.nrecs * 2 ||
-		    sqlite3_column_bytes(st, 2) != cn * (int64_t)sizeof *ents ||
-		    (int64_t)sum64(p, (size_t)cn * sizeof *ents) != sqlite3_column_int64(st, 1)) {
+		    sqlite3_column_bytes(st, 2) != cn * (int64_t)sizeof *p ||
+		    (int64_t)sum64(p, (size_t)cn * sizeof *p) != sqlite3_column_int64(st, 1)) {
 			why = "damaged correlation map";
 			goto done;
 		}
-		n = (size_t)cn;
-		ents = xmalloc(n * sizeof *ents);
-		memcpy(ents, p, n * sizeof *ents);
-	} else if (rc != SQLITE_DONE)
+		for (int64_t i = 0; i < cn; i++) {
+			struct tent e;
+			memcpy(&e, p + i, sizeof e);
+			if (e.lo != (uint32_t)h)
+				continue;
+			if (e.idx >= w.nrecs || (n > 0 && e.idx <= ents[n - 1].idx)) {
+				why = "damaged correlation map";
+				goto done;
+			}
+			if (n == ncap) {
+				ncap = ncap ? ncap * 2 : 16;
+				ents = xreallocarray(ents, ncap, sizeof *ents);
+			}
+			ents[n++] = e;
+		}
+	}
+	if (rc != SQLITE_DONE)
 		goto done;
 	rc = SQLITE_OK;
 
@@ -1287,15 +1498,9 @@ fileindex_trace(struct backend *b, struct fsrc *src, uint16_t srcno, int by_requ
 		goto done;
 	chunk = xmalloc(IX_CHUNK * sizeof *chunk);
 	for (size_t i = 0; i < n; i++) {
-		if (ents[i].lo != (uint32_t)h)
-			continue;
 		int64_t idx = ents[i].idx;
-		if (idx >= w.nrecs) {
-			why = "damaged correlation map";
-			goto done;
-		}
 		if (idx / IX_CHUNK != cur) {
-			/* entries are in file order: each chunk is read once */
+			/* in file order: each chunk is read once */
 			int64_t seq = idx / IX_CHUNK;
 			int64_t want = w.nrecs - seq * IX_CHUNK < IX_CHUNK ?
 			    w.nrecs - seq * IX_CHUNK : IX_CHUNK;

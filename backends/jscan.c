@@ -31,29 +31,31 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+/* -DJSCAN_PORTABLE builds the plain C paths (for tests on x86). */
+#if defined(__SSE2__) && !defined(JSCAN_PORTABLE)
+#define JS_SSE2 1
 #include <emmintrin.h>
 #endif
 #if defined(__APPLE__)
 #include <xlocale.h>
 #endif
 
-#if defined(__GLIBC__) || defined(__APPLE__) || defined(__FreeBSD__) || \
-    defined(__NetBSD__)
+/* strtod_l() with a "C" locale_t; elsewhere strtod() with the '.' swapped
+ * for the locale's decimal point. */
+#if (defined(__GLIBC__) || defined(__APPLE__)) && !defined(JSCAN_PORTABLE)
 #define JS_STRTOD_L 1
 #endif
 
 #if defined(__GNUC__)
 #define JS_CTZ(x)	__builtin_ctz(x)
 #define JS_INLINE	static inline __attribute__((always_inline))
-#define JS_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define JS_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 #else
 #define JS_INLINE	static inline
-#define JS_LIKELY(x)	(x)
 #define JS_UNLIKELY(x)	(x)
+#define JS_CTZ(x)	js_ctz(x)
 static int
-JS_CTZ(uint32_t x)
+js_ctz(uint32_t x)
 {
 	int n = 0;
 
@@ -66,7 +68,7 @@ JS_CTZ(uint32_t x)
 #endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-    defined(__GNUC__)
+    defined(__GNUC__) && !defined(JSCAN_PORTABLE)
 #define JS_LE 1
 #endif
 
@@ -100,42 +102,39 @@ struct ment {
 	uint16_t	 mask;		/* dots used as separators above */
 };
 
-/* Character classes. */
-#define C_WS	0x01
-#define C_STR	0x02	/* ends the fast string skip: " \ < 0x20 >= 0x80 */
+/* Character classes, by byte. */
+#define C_WS	0x01	/* JSON whitespace */
+#define C_STR	0x02	/* ends the fast string skip: " \\ < 0x20 >= 0x80 */
 #define C_HEX	0x04
-static unsigned char	ctab[256];
-static pthread_once_t	ctab_once = PTHREAD_ONCE_INIT;
+static const unsigned char ctab[256] = {
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 3, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0,
+	0, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+	0, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 #ifdef JS_STRTOD_L
+static pthread_once_t	c_locale_once = PTHREAD_ONCE_INIT;
 static locale_t		c_locale;
-#endif
 
 static void
-ctab_init(void)
+c_locale_init(void)
 {
-	int c;
-
-	for (c = 0; c < 256; c++) {
-		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-			ctab[c] |= C_STR;
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		    (c >= 'A' && c <= 'F'))
-			ctab[c] |= C_HEX;
-	}
-	ctab[' '] |= C_WS;
-	ctab['\t'] |= C_WS;
-	ctab['\n'] |= C_WS;
-	ctab['\r'] |= C_WS;
-#ifdef JS_STRTOD_L
 	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
 #endif
-}
-
-static void
-js_init(void)
-{
-	pthread_once(&ctab_once, ctab_init);
-}
 
 JS_INLINE int
 isdig(unsigned char c)
@@ -208,18 +207,22 @@ scan_str(const unsigned char *p, const unsigned char *end, int *esc,
 	size_t n;
 
 	for (;;) {
-#ifdef __SSE2__
+#ifdef JS_SSE2
 		const __m128i q = _mm_set1_epi8('"');
 		const __m128i bs = _mm_set1_epi8('\\');
 		const __m128i sp = _mm_set1_epi8(0x20);
 
 		while (end - p >= 16) {
 			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i mq = _mm_cmpeq_epi8(x, q);
 			/* signed < 0x20 catches control bytes and bytes >= 0x80 */
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q),
+			__m128i m = _mm_or_si128(_mm_or_si128(mq,
 			    _mm_cmpeq_epi8(x, bs)), _mm_cmplt_epi8(x, sp));
 			unsigned bits = (unsigned)_mm_movemask_epi8(m);
 			if (bits != 0) {
+				/* the closing quote, told from the masks */
+				if ((bits & -bits) & (unsigned)_mm_movemask_epi8(mq))
+					return p + __builtin_ctz(bits);
 				p += __builtin_ctz(bits);
 				goto special;
 			}
@@ -250,7 +253,7 @@ scan_str(const unsigned char *p, const unsigned char *end, int *esc,
 			*verdict = JSCAN_NOT_JSON;
 			return NULL;
 		}
-#if defined(__SSE2__) || defined(JS_LE)
+#if defined(JS_SSE2) || defined(JS_LE)
 special:
 #endif
 		if (*p == '"')
@@ -296,7 +299,7 @@ bad:
 JS_INLINE uint64_t
 fold(uint64_t x, uint64_t y)
 {
-#ifdef __SIZEOF_INT128__
+#if defined(__SIZEOF_INT128__) && !defined(JSCAN_PORTABLE)
 	__uint128_t r = (__uint128_t)x * y;
 
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
@@ -326,6 +329,7 @@ hkey(uint64_t h, const unsigned char *k, size_t n, const unsigned char *end)
 	uint64_t a, b;
 	size_t i;
 
+	(void)end;
 	h ^= (uint64_t)n * 0x9e3779b97f4a7c15ULL;
 	for (; n > 16; n -= 16, k += 16) {
 		memcpy(&a, k, 8);
@@ -362,15 +366,20 @@ num_slow(struct jv *v)
 {
 	char stack[64], *b = stack;
 	double d;
+	int saved;
 
 	if (v->len >= sizeof stack)
 		b = xmalloc(v->len + 1);
 	memcpy(b, v->p, v->len);
 	b[v->len] = '\0';
+	saved = errno;
 	errno = 0;
 #ifdef JS_STRTOD_L
-	d = strtod_l(b, NULL, c_locale);
-#else
+	pthread_once(&c_locale_once, c_locale_init);
+	if (c_locale != (locale_t)0)
+		d = strtod_l(b, NULL, c_locale);
+	else
+#endif
 	{
 		/* strtod follows LC_NUMERIC: use its decimal point */
 		const char *dp = localeconv()->decimal_point;
@@ -380,9 +389,9 @@ num_slow(struct jv *v)
 			*dot = dp[0];
 		d = strtod(b, NULL);
 	}
-#endif
 	if (errno == ERANGE && (isinf(d) || d == 0))
 		v->overflow = 1;
+	errno = saved;
 	v->num = d;
 	if (b != stack)
 		free(b);
@@ -403,6 +412,8 @@ num_conv(struct jv *v)
 	double d;
 
 	v->overflow = 0;
+	if (v->len > 1024)
+		goto slow;	/* keeps the exponent arithmetic small */
 	if (p < end && *p == '-') {
 		neg = 1;
 		p++;
@@ -465,7 +476,6 @@ paths_compile(struct jscan_paths *ps, const char *const *paths, size_t n)
 {
 	size_t i, j;
 
-	js_init();
 	if (n > JSCAN_MAX_PATHS)
 		return -1;
 	ps->n = n;
@@ -535,33 +545,11 @@ jscan_paths_free(struct jscan_paths *ps)
 	free(ps);
 }
 
-/*
- * Unescape a key into b (size JSCAN_PATH_MAX + 1) for comparison with
- * paths. Returns its length, or -1 if it is longer than any path.
- */
-static int
-key_unescape(const unsigned char *k, size_t n, char *b)
-{
-	struct jv v;
-	struct buf tmp = BUF_INIT;
-	int len = -1;
+static size_t	unescape_to(const char *, size_t, char *);
 
-	memset(&v, 0, sizeof v);
-	v.type = JV_STRING;
-	v.escaped = 1;
-	v.p = (const char *)k;
-	v.len = (uint32_t)n;
-	/* unescaping never lengthens, so long keys need no work */
-	if (n > 6 * (JSCAN_PATH_MAX + 1))
-		return -1;
-	jscan_unescape(&v, &tmp);
-	if (tmp.len <= JSCAN_PATH_MAX) {
-		memcpy(b, tmp.p, tmp.len);
-		len = (int)tmp.len;
-	}
-	buf_free(&tmp);
-	return len;
-}
+/* Room for an escaped key that may still unescape to a path: an escape
+ * is at most 6 bytes for 1. */
+#define JS_KEYBUF	(6 * (JSCAN_PATH_MAX + 1))
 
 /* Matching state for one key. */
 struct mctx {
@@ -644,7 +632,7 @@ jscan_line(const struct jscan_paths *ps, const char *line, size_t len,
 	} pend[JSCAN_MAX_PATHS];		/* matched containers still open */
 	uint16_t omask[JSCAN_MAX_PATHS];
 	uint32_t oser[JSCAN_MAX_PATHS];
-	char kbuf[JSCAN_PATH_MAX + 1];
+	char kbuf[JS_KEYBUF];
 	size_t np = ps != NULL ? ps->n : 0;
 	size_t depth = 0, mtop = 0, otop = 0, ptop = 0, npend = 0, nchild = 0;
 	size_t i;
@@ -653,7 +641,6 @@ jscan_line(const struct jscan_paths *ps, const char *line, size_t len,
 	int verdict, esc, rootobj = 0;
 	unsigned char c;
 
-	js_init();
 	if (np > 0)
 		memset(out, 0, np * sizeof *out);
 
@@ -821,12 +808,11 @@ key:
 		uint32_t cand = 0;
 
 		if (esc) {
-			int r = key_unescape(q, kl, kbuf);
-
-			if (r < 0)
+			/* keys are compared unescaped */
+			if (kl > sizeof kbuf || (kl = unescape_to((const char *)q,
+			    kl, kbuf)) > JSCAN_PATH_MAX)
 				goto value;
 			k = (const unsigned char *)kbuf;
-			kl = (size_t)r;
 		}
 		/* the root holds every path at offset 0 */
 		if (depth == 1 && (kl > JSCAN_PATH_MAX ||
@@ -1052,7 +1038,7 @@ jscan_each_path(const char *line, size_t len,
 		read_value(p, end, &v);
 		p = (const unsigned char *)v.p + v.len + 1;
 		path.len = stk[depth - 1];
-		if (path.len > 0)
+		if (depth > 1)
 			buf_addc(&path, '.');
 		jscan_unescape(&v, &path);
 		while (ctab[*p] & C_WS || *p == ':')
@@ -1094,23 +1080,16 @@ hex4(const char *p)
 	return v;
 }
 
-int
-jscan_unescape(const struct jv *v, struct buf *out)
+/*
+ * Unescape the string body p[0..n) into w, which has room for n bytes
+ * (unescaping never lengthens). Returns the bytes written.
+ */
+static size_t
+unescape_to(const char *p, size_t n, char *w)
 {
-	const char *p, *end, *bs;
-	char *w;
+	const char *end = p + n, *bs;
+	char *w0 = w;
 
-	if (v->type != JV_STRING)
-		return -1;
-	if (!v->escaped) {
-		buf_add(out, v->p, v->len);
-		return 0;
-	}
-	/* the unescaped text is never longer than the escaped one */
-	buf_reserve(out, v->len);
-	w = out->p + out->len;
-	p = v->p;
-	end = p + v->len;
 	while (p < end) {
 		if ((bs = memchr(p, '\\', (size_t)(end - p))) == NULL)
 			bs = end;
@@ -1154,12 +1133,25 @@ jscan_unescape(const struct jv *v, struct buf *out)
 			continue;
 		}
 		default:
-			*w++ = p[1];	/* " \ / */
+			*w++ = p[1];	/* " \\ / */
 			break;
 		}
 		p += 2;
 	}
-	out->len = (size_t)(w - out->p);
+	return (size_t)(w - w0);
+}
+
+int
+jscan_unescape(const struct jv *v, struct buf *out)
+{
+	if (v->type != JV_STRING)
+		return -1;
+	if (!v->escaped) {
+		buf_add(out, v->p, v->len);
+		return 0;
+	}
+	buf_reserve(out, v->len);
+	out->len += unescape_to(v->p, v->len, out->p + out->len);
 	out->p[out->len] = '\0';
 	return 0;
 }

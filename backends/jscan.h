@@ -63,13 +63,15 @@ enum jscan_verdict {
  * the same order and nesting have the same shape. Returns a jscan_verdict;
  * out and shape are only meaningful on JSCAN_OK. Never reads outside
  * line[0..len), never allocates (except to convert an extracted number of
- * 64+ characters), no recursion; uses about 20 KB of stack.
+ * 64+ characters), no recursion, about 8 KB of stack; thread-safe, errno
+ * preserved.
  * Known differences from jansson's json_loadb (tests/unit/t_jscan.c):
  * jscan accepts \u escapes of unpaired surrogates ("\ud800"), which the
  * RFC grammar allows and jansson rejects; numbers beyond double range
  * (1e400), which jansson rejects as "real number overflow"; integers
  * beyond int64, which jansson rejects unless JSON_DECODE_INT_AS_REAL; and
- * "\u0000", which jansson rejects unless JSON_ALLOW_NUL. */
+ * "\u0000", which jansson rejects in strings unless JSON_ALLOW_NUL and in
+ * object keys always. */
 int		 jscan_line(const struct jscan_paths *ps, const char *line, size_t len,
 		    struct jv *out, uint64_t *shape);
 
@@ -77,7 +79,8 @@ int		 jscan_line(const struct jscan_paths *ps, const char *line, size_t len,
  * min(n, max)) and returns n, the number of values: 0 if the path is
  * missing, the line invalid or the value an empty array; the elements if
  * the value is an array (each element one jv, nested containers as raw
- * text); else 1. The jv point into line. Scans the whole line. */
+ * text); else 1. out may be NULL if max is 0. The jv point into line.
+ * Scans the whole line, with about 20 KB of stack. */
 size_t		 jscan_get(const char *line, size_t len, const char *path,
 		    struct jv *out, size_t max);
 

@@ -201,6 +201,7 @@ panels_builder_finish(struct panels_builder *b, struct panels *p)
 {
 	size_t ng = b->keys.n;
 
+	memset(p, 0, sizeof *p);
 	p->range = b->r;
 	p->bucket = b->w;
 	p->first = b->first;
@@ -262,6 +263,16 @@ panels_builder_finish(struct panels_builder *b, struct panels *p)
 		mean_points(p->conf[i + 1].pts, b->groups[order[i]].conf, b->nb);
 	}
 	free(order);
+	/* groups seen only through other fields have no latency row */
+	size_t kept = 0;
+	for (size_t i = 0; i < ng; i++) {
+		if (p->groups[i].count == 0) {
+			free(p->groups[i].key);
+			continue;
+		}
+		p->groups[kept++] = p->groups[i];
+	}
+	p->ngroups = kept;
 	p->conf_mean = b->conf_all.count ? b->conf_all.sum / (double)b->conf_all.count : NAN;
 	p->conf_prev = b->conf_prev.count ? b->conf_prev.sum / (double)b->conf_prev.count : NAN;
 	p->cache = b->cache;

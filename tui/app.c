@@ -653,6 +653,8 @@ prompt_key(struct app *a, int key)
 	a->dirty = 1;
 	if (p->text.p == NULL)
 		buf_adds(&p->text, "");
+	if (key != K_ENTER)
+		a->msg[0] = '\0';
 	switch (key) {
 	case K_ESC: case K_CTRL('c'): case K_CTRL('g'):
 		p->active = 0;
@@ -814,7 +816,7 @@ draw_title(struct app *a, int W)
 	progress_label(a, prog, sizeof prog);
 	/* " logdive · SRC · RANGE · N records · PROGRESS ": the source gives
 	 * way first, then the range's year and seconds, then the range */
-	avail = W > 8 ? (size_t)W - 8 : 0;
+	avail = W > 6 ? (size_t)W - 6 : 0;	/* corners, spinner */
 	srcw = str_width(src);
 	for (try = 0; try < 3; try++) {
 		if (try == 2 || r == NULL)
@@ -997,7 +999,7 @@ draw_status(struct app *a, struct view *top, int y, int W)
 static void
 draw_all(struct app *a)
 {
-	int H = tui_lines(), W = tui_cols(), cy = -1, cx = 0;
+	int H = tui_lines(), W = tui_cols(), cy = -1, cx = 0, used;
 	struct view *top = viewstack_top(&a->vs);
 	const char *hints;
 
@@ -1027,12 +1029,20 @@ draw_all(struct app *a)
 	draw_str(H - 1, 0, 1, G->bl, ST_BORDER);
 	draw_hline(H - 1, 1, W - 2, ST_BORDER);
 	draw_str(H - 1, W - 1, 1, G->br, ST_BORDER);
-	if (a->pr.active)
+	if (a->pr.active && a->msg[0] != '\0' && a->msg_err) {
+		/* why the input was refused, where the hints go */
+		draw_str(H - 1, 1, 1, " ", ST_HINT);
+		used = draw_viss(H - 1, 2, W - 4, a->msg, ST_ERROR);
+		draw_str(H - 1, 2 + used, 1, " ", ST_HINT);
+	} else if (a->pr.active)
 		draw_hints(tui_utf8 ? "Enter accept\tEsc cancel\t"
 		    "\xe2\x86\x91\xe2\x86\x93 history" :
 		    "Enter accept\tEsc cancel\tUp/Down history", "",
 		    H - 1, 2, W - 4);
+	if (a->pr.active)
+		draw_str(H - 1, 1, 1, " ", ST_HINT);
 	else {
+		draw_str(H - 1, 1, 1, " ", ST_HINT);
 		hints = top->ops->hints != NULL ? top->ops->hints(top) : "";
 		draw_hints(hints, a->vs.n > 1 ? "Esc back\t? help\tq quit" :
 		    "? help\tq quit", H - 1, 2, W - 4);

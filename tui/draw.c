@@ -302,7 +302,7 @@ draw_spark(int y, int x, const double *v, size_t n, double lo, double hi,
 			mvwaddch(stdscr, y, x + (int)i, ' ');
 			continue;
 		}
-		f = hi > lo ? (v[i] - lo) / (hi - lo) : 0.5;
+		f = hi > lo ? (v[i] - lo) / (hi - lo) : 0;
 		if (f < 0)
 			f = 0;
 		if (f > 1)

@@ -187,7 +187,7 @@ char		*fmt_ms(double ms, char *out, size_t outlen);
 char		*fmt_time(int64_t t, int time_only, char *out, size_t outlen);
 /* A range for people: "2026-02-26 04:00 → 05:00 UTC", the end without
  * what it shares with the start; seconds when either end has them. compact
- * drops the year and the seconds: "02-26 04:00 → 02-27 03:59 UTC". */
+ * drops the year, the seconds and "UTC": "02-26 04:00 → 02-27 03:59". */
 char		*fmt_range(const struct time_range *r, const char *arrow,
 		    int compact, char *out, size_t outlen);
 

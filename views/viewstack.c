@@ -307,6 +307,6 @@ fmt_range(const struct time_range *r, const char *arrow, int compact,
 		sb = b + 5;
 	else
 		sb = b;
-	snprintf(out, outlen, "%s %s %s UTC", sa, arrow, sb);
+	snprintf(out, outlen, "%s %s %s%s", sa, arrow, sb, compact ? "" : " UTC");
 	return out;
 }

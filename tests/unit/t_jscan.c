@@ -13,8 +13,15 @@
  *    overflow = 1 and ±HUGE_VAL, jansson says "real number overflow";
  *  - "\u0000" inside an object key: jscan accepts, jansson says "NUL byte
  *    in object key not supported".
- * Lines where jansson fails with one of those messages and jscan accepts
- * are counted apart; any other disagreement is a failure. On invalid lines
+ * A number that underflows (1e-400) is no divergence: both give 0 (jscan
+ * also sets overflow). Lines where jansson fails with one of those
+ * messages and jscan accepts are counted apart; any other disagreement is
+ * a failure. Path values are looked up in jansson's tree by the same rule
+ * as jscan's (oresolve(): the keys joined with '.' equal the path, the
+ * later spelling wins; jansson iterates keys in insertion order). Lines
+ * with both a duplicate key and a second spelling of one path are not
+ * generated: there jansson keeps the first position of a duplicate key
+ * and jscan the last, so "later" differs. On invalid lines
  * the kind must agree too: JSCAN_BAD_UTF8 exactly when jansson reports
  * json_error_invalid_utf8 (the first error from the left decides).
  */
@@ -611,6 +618,17 @@ test_paths(void)
 		buf_adds(&b, "\":1,\"a\":2}");
 		v = get1(b.p, b.len, "a", &verdict);
 		ok(verdict == JSCAN_OK && v.num == 2, "long escaped key skipped");
+		/* and one that unescapes to a path of 200 bytes */
+		buf_reset(&b);
+		buf_adds(&b, "{\"");
+		for (i = 0; i < 200; i++)
+			buf_adds(&b, i % 2 ? "\\u0061" : "a");
+		buf_adds(&b, "\":3}");
+		memset(longp, 'a', 200);
+		longp[200] = '\0';
+		v = get1(b.p, b.len, longp, &verdict);
+		ok(verdict == JSCAN_OK && v.type == JV_NUMBER && v.num == 3,
+		    "long escaped key matched unescaped");
 		buf_free(&b);
 	}
 }
@@ -655,6 +673,15 @@ test_each_shape(void)
 	is_str(pl.b.p, "a:4 b.c:5 b.d.e:1 b.f:6 b.h:7 i.j:3 k:7 ",
 	    "each_path: leaves in order");
 	ok(pl.n == 7 && pl.unterminated == 0, "each_path: NUL-terminated paths");
+	buf_free(&pl.b);
+	memset(&pl, 0, sizeof pl);
+	jscan_each_path("{\"\":{\"a\":1,\"\":2},\"b\":{\"\":{}}}", 29, collect, &pl);
+	is_str(pl.b.p, ".a:4 .:4 b.:7 ", "each_path: empty keys");
+	{
+		struct jv v = GET("{\"\":{\"a\":1,\"\":2},\"b\":{\"\":{}}}", ".a");
+
+		ok(v.type == JV_NUMBER && v.num == 1, "empty key in a path");
+	}
 	buf_free(&pl.b);
 	pl.n = 0;
 	memset(&pl.b, 0, sizeof pl.b);
@@ -873,8 +900,8 @@ static const char *const messages[] = {
 	"nul \\u0000 inside",
 	"",
 	"feature store timeout after 40ms (upstream=redis-7, retry=3/3)",
-	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
 	"emoji at the end \xf0\x9f\x94\xa5",
 	"\\\\",
 	"tab\\there",
@@ -1367,7 +1394,8 @@ out:
 
 /* jansson's leaves (as jscan_each_path) and tracked key paths (the shape). */
 static void
-owalk(json_t *obj, struct buf *path, struct buf *leaves, struct buf *keys)
+owalk(json_t *obj, int depth, struct buf *path, struct buf *leaves,
+    struct buf *keys)
 {
 	size_t base = path->len;
 	void *it;
@@ -1378,13 +1406,13 @@ owalk(json_t *obj, struct buf *path, struct buf *leaves, struct buf *keys)
 		int t;
 
 		path->len = base;
-		if (base > 0)
+		if (depth > 0)
 			buf_addc(path, '.');
 		buf_add(path, json_object_iter_key(it), json_object_iter_key_len(it));
 		buf_add(keys, path->p, path->len);
 		buf_addc(keys, '\n');
 		if (json_is_object(v) && json_object_size(v) > 0) {
-			owalk(v, path, leaves, keys);
+			owalk(v, depth + 1, path, leaves, keys);
 			continue;
 		}
 		switch (json_typeof(v)) {
@@ -1511,7 +1539,7 @@ test_oracle(void)
 		buf_reset(&leaves);
 		buf_reset(&keys);
 		buf_reset(&mine);
-		owalk(root, &path, &leaves, &keys);
+		owalk(root, 0, &path, &leaves, &keys);
 		jscan_each_path(b.p, b.len, collect_quiet, &mine);
 		if (strcmp(leaves.p ? leaves.p : "", mine.p ? mine.p : "") != 0) {
 			if (eachbad++ < 3) {

@@ -19,20 +19,20 @@ tap_ok(int cond, const char *name)
 	return cond;
 }
 
-#define ok(cond, ...) do { char tap_name_[512]; \
+#define ok(cond, ...) do { char tap_name_[1024]; \
 	snprintf(tap_name_, sizeof tap_name_, __VA_ARGS__); \
 	tap_ok(!!(cond), tap_name_); } while (0)
 
 /* String equality with a diagnostic on failure. */
 #define is_str(got, want, ...) do { const char *g_ = (got), *w_ = (want); \
-	char tap_name_[512]; snprintf(tap_name_, sizeof tap_name_, __VA_ARGS__); \
+	char tap_name_[1024]; snprintf(tap_name_, sizeof tap_name_, __VA_ARGS__); \
 	int c_ = (g_ == NULL && w_ == NULL) || (g_ && w_ && strcmp(g_, w_) == 0); \
 	if (!tap_ok(c_, tap_name_)) printf("#   got:  %s\n#   want: %s\n", \
 	    g_ ? g_ : "(null)", w_ ? w_ : "(null)"); } while (0)
 
 /* Doubles equal within eps (or both NaN). */
 #define is_num(got, want, eps, ...) do { double g_ = (got), w_ = (want); \
-	char tap_name_[512]; snprintf(tap_name_, sizeof tap_name_, __VA_ARGS__); \
+	char tap_name_[1024]; snprintf(tap_name_, sizeof tap_name_, __VA_ARGS__); \
 	int c_ = (isnan(g_) && isnan(w_)) || fabs(g_ - w_) <= (eps); \
 	if (!tap_ok(c_, tap_name_)) printf("#   got:  %.17g\n#   want: %.17g\n", g_, w_); \
 	} while (0)
