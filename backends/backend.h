@@ -73,7 +73,8 @@ struct backend_ops {
 	const char *name;		/* "file", "elasticsearch", "loki" */
 	/* Check sources, set up; quick. */
 	int	(*open)(struct backend *b, const struct backend_opts *o, struct ld_err *err);
-	/* Initial load (may take long; updates b->progress; honours b->cancel).
+	/* Initial load (may take long; updates b->progress; honours
+	 * b->cancel_load).
 	 * Other calls may run concurrently from another thread and see what is
 	 * loaded so far. */
 	int	(*load)(struct backend *b, struct ld_err *err);
@@ -100,7 +101,8 @@ struct backend {
 	const struct backend_ops *ops;
 	struct mapping	 map;
 	struct progress	 progress;
-	_Atomic int	 cancel;	/* set to 1 to cancel the running call */
+	_Atomic int	 cancel;	/* 1: cancel the running query call (panels, search, trace) */
+	_Atomic int	 cancel_load;	/* 1: stop load and poll; what was read stays */
 	/* A problem that did not stop the load (a truncated .gz): one line for
 	 * the status bar / stderr; empty if none. Written by load only. */
 	char		 warning[512];

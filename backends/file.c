@@ -499,7 +499,7 @@ region_main(void *arg)
 	struct scanner sc;
 
 	scanner_init(&sc, rg->b, rg->src, rg->srcno, rg->seg);
-	rg->consumed = scan_range(&sc, rg->start, rg->end, rg->final, &rg->b->cancel);
+	rg->consumed = scan_range(&sc, rg->start, rg->end, rg->final, &rg->b->cancel_load);
 	scanner_done(&sc);
 	return NULL;
 }
@@ -666,7 +666,7 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 			free(names);
 			return rc;
 		}
-		rc = reader_open(&s->r, names[i], NULL, &b->cancel, err);
+		rc = reader_open(&s->r, names[i], NULL, &b->cancel_load, err);
 		if (rc != LD_OK && s->r.gz && s->r.fd >= 0) {
 			snprintf(b->warning, sizeof b->warning, "%s", err->msg);
 			err_clear(err);
@@ -715,11 +715,11 @@ file_load(struct backend *b, struct ld_err *err)
 	struct fb *fb = b->priv;
 	int rc = LD_OK;
 
-	for (size_t i = 0; i < fb->nsrcs && !b->cancel; i++) {
+	for (size_t i = 0; i < fb->nsrcs && !b->cancel_load; i++) {
 		struct fsrc *s = &fb->srcs[i];
 		if (s->deferred) {
 			char *name = s->r.name;
-			rc = reader_open(&s->r, name, &b->progress.bytes_done, &b->cancel, err);
+			rc = reader_open(&s->r, name, &b->progress.bytes_done, &b->cancel_load, err);
 			free(name);
 			if (rc != LD_OK && s->r.fd < 0)
 				return rc;
@@ -747,11 +747,11 @@ file_load(struct backend *b, struct ld_err *err)
 		if (ix > 0)
 			b->progress.bytes_done += s->scanned;
 		scan_source(b, s, (uint16_t)i, ix > 0 ? s->scanned : 0, size);
-		if (!b->cancel && !(fb->cache_dir && fb->cache_dir[0] == '\0'))
+		if (!b->cancel_load && !(fb->cache_dir && fb->cache_dir[0] == '\0'))
 			fileindex_save(b, s, (uint16_t)i);
 	}
 	b->progress.done = 1;
-	if (b->cancel)
+	if (b->cancel_load)
 		return err_set(err, LD_ECANCEL, "load cancelled");
 	return rc;
 }

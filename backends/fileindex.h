@@ -21,10 +21,10 @@
  * left alone and not used. Blobs are checksummed and every record is
  * validated before anything is handed to the backend.
  *
- * Thread use: each call opens and closes its own connection; calls for
+ * Thread use: each call opens and closes its own connection(s); calls for
  * different sources may run on different threads. Concurrent processes on
- * the same database are fine (WAL, 2 s busy timeout; a writer that cannot
- * get the lock in time just does not save). */
+ * the same database are fine (2 s busy timeout; a writer that cannot get
+ * the lock in time just does not save, a reader that cannot scans). */
 #ifndef LD_FILEINDEX_H
 #define LD_FILEINDEX_H
 #include <stddef.h>

@@ -43,7 +43,7 @@ data=$tmp/incident.jsonl
 "$PYTHON3" "$srcdir/tests/gen-logs.py" --requests 2000 --seed 3 \
     --out "$data" >/dev/null 2>&1 || { echo "not ok 1 - gen-logs.py failed"; exit 1; }
 "$LOGDIVE" panels -f json "$data" >"$tmp/panels.json" 2>"$tmp/err" ||
-	{ echo "not ok 1 - logdive panels failed"; cat "$tmp/err"; exit 1; }
+	{ echo "not ok 1 - logdive panels failed"; sed "s/^/# /" "$tmp/err"; exit 1; }
 
 # Facts from the headless output, as shell assignments:
 #   total     records read, with thousands separators
@@ -290,6 +290,48 @@ for loc in C.UTF-8 C; do
 	check "$tag: q quits from the record view" grep -q "^EXITED 0$" "$tmp/screen"
 done
 
+# --- the query line and the group-by -------------------------------------------
+
+glyphs C.UTF-8
+start 100 30 C.UTF-8 "$data"
+wait_re "$rowre"
+keys / 'latency_ms >' Enter
+wait_re "at col [0-9]+"
+check "a query with a syntax error: the column, the input stays open" \
+    sh -c 'tail -1 "$1" | grep -qE "at col [0-9]+" &&
+        tail -2 "$1" | head -1 | grep -qF "/latency_ms >"' - "$tmp/screen"
+col=$(tail -1 "$tmp/screen" | sed -n 's/.*at col \([0-9]*\).*/\1/p')
+cx=$(tm display -p -t t '#{cursor_x}')
+# "│ /" then the text: column N of the query is screen column N + 2
+if [ -n "$col" ] && [ "$cx" = $((col + 2)) ]; then
+	ok "the cursor waits at the column of the error ($col)"
+else
+	not_ok "the cursor is at x=$cx, the error at col $col"
+fi
+keys C-u "serving_variant:$grp" Enter
+wait_re "^[^ ]+ $grp +[0-9]"
+check "a query narrows the panels to one group" \
+    sh -c '! grep -qE "^[^ ]+ prod +[0-9]" "$1" &&
+        tail -2 "$1" | head -1 | grep -qF "/serving_variant:$2"' - "$tmp/screen" "$grp"
+keys / C-u Enter
+wait_re "^[^ ]+ prod +[0-9]"
+keys g
+wait_for "Latency (ms) by model_version"
+check "g groups by model version" grep -qF "Latency (ms) by model_version" "$tmp/screen"
+keys g
+wait_for "group by field:"
+keys environment Enter
+wait_for "Latency (ms) by environment"
+check "g again asks for a field (a suffix will do)" \
+    grep -qF "Latency (ms) by environment" "$tmp/screen"
+keys '?'
+wait_for "Everywhere"
+check "? lists the keys" sh -c 'grep -qF "Dashboard $2 Help" "$1" &&
+    grep -qE "^. +Esc +back one level" "$1"' - "$tmp/screen" "$CR"
+keys q
+wait_for "EXITED"
+check "q quits from the help" grep -q "^EXITED 0$" "$tmp/screen"
+
 # --- resize, no terminal ------------------------------------------------------
 
 glyphs C.UTF-8
@@ -299,7 +341,8 @@ tm resize-window -t t -x 80 -y 24 >/dev/null 2>&1
 i=0
 while [ $i -lt 50 ]; do
 	snap
-	[ "$(head -1 "$tmp/screen" | LC_ALL=C.UTF-8 wc -m)" -eq 81 ] && break
+	[ "$(head -1 "$tmp/screen" | LC_ALL=C.UTF-8 wc -m)" -eq 81 ] &&
+	    grep -qE "$rowre" "$tmp/screen" && { settle; break; }
 	sleep 0.1
 	i=$((i + 1))
 done

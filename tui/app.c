@@ -86,7 +86,7 @@ struct app {
 	int			 msg_err;
 	int64_t			 msg_until;
 	struct prompt		 pr;
-	struct history		 hists[4];
+	struct history		 hists[8];	/* one per prompt label */
 	int64_t			 t0, last_dash_refresh;
 };
 
@@ -285,9 +285,7 @@ worker_main(void *arg)
 				a->qtail = NULL;
 			j->next = NULL;
 			a->running = j;
-			/* a cancel during the load belongs to the load */
-			if (atomic_load(&a->loaded))
-				atomic_store(&a->b->cancel, 0);
+			atomic_store(&a->b->cancel, 0);
 			pthread_mutex_unlock(&a->mu);
 			run_job(a, j);
 			pthread_mutex_lock(&a->mu);
@@ -295,6 +293,7 @@ worker_main(void *arg)
 			if (j->cancelled) {
 				j->rc = LD_ECANCEL;
 				err_set(&j->err, LD_ECANCEL, "cancelled");
+				atomic_store(&a->b->cancel, 0);
 			}
 			pthread_mutex_unlock(&a->mu);
 			send_msg(a, MSG_JOB, j);
@@ -367,8 +366,14 @@ start_thread(struct app *a, pthread_t *t, void *(*fn)(void *))
 	sigset_t all, old;
 	int r;
 
-	/* signals go to the UI thread */
+	/* signals go to the UI thread; a fault stays with the thread that
+	 * caused it, so that its handler restores the terminal */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pthread_mutex_lock(&a->mu);
 	a->live++;
@@ -501,10 +506,7 @@ app_cancel(struct app *a, struct view *v)
 	if (a->running != NULL && !a->running->cancelled &&
 	    (v == NULL || a->running->view_id == v->id)) {
 		a->running->cancelled = 1;
-		/* during the load the flag would stop the load too; then the
-		 * call runs out and its result is dropped */
-		if (atomic_load(&a->loaded))
-			atomic_store(&a->b->cancel, 1);
+		atomic_store(&a->b->cancel, 1);	/* queries only; the load has its own flag */
 		n++;
 	}
 	pthread_mutex_unlock(&a->mu);
@@ -801,7 +803,7 @@ draw_title(struct app *a, int W)
 	char src[256], range[96], recs[32], prog[96], parts[512], *cut;
 	const char *sep = G->dot;
 	const struct time_range *r = NULL;
-	size_t fixed, avail, srcw;
+	size_t fixed = 0, avail, srcw;
 	int x, try;
 
 	draw_str(0, 0, 1, G->tl, ST_BORDER);
@@ -1083,7 +1085,7 @@ handle_key(struct app *a, int key)
 		if (app_cancel(a, NULL) > 0)
 			app_message(a, 0, "cancelled");
 		else if (app_loading(a)) {
-			atomic_store(&a->b->cancel, 1);
+			atomic_store(&a->b->cancel_load, 1);
 			app_message(a, 0, "stopping the load; the records read "
 			    "so far stay");
 		} else
@@ -1156,7 +1158,8 @@ handle_msgs(struct app *a)
 	}
 }
 
-/* A view with a stale mark on top gets its refresh. */
+/* Periodic work: the dashboard's panels while the load runs, the refresh
+ * a view on top was owed, the end of an info message. */
 static void
 timers(struct app *a)
 {
@@ -1222,6 +1225,7 @@ shutdown_threads(struct app *a)
 	}
 	a->qtail = NULL;
 	atomic_store(&a->b->cancel, 1);
+	atomic_store(&a->b->cancel_load, 1);
 	pthread_cond_broadcast(&a->cv);
 	while (a->live > 0 && time_mono() < deadline) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -1299,9 +1303,11 @@ app_run(struct backend *b, const struct app_opts *o, struct ld_err *err)
 		return rc;
 	}
 	a->t0 = time_mono();
-	a->last_dash_refresh = a->t0;
+	/* the first refresh during a load comes sooner than the next ones */
+	a->last_dash_refresh = a->t0 - LOAD_REFRESH_NS * 3 / 4;
 	a->dirty = a->full = 1;
 	atomic_store(&b->cancel, 0);
+	atomic_store(&b->cancel_load, 0);
 	app_push(a, dashboard_new(a));
 	start_thread(a, &a->loader, loader_main);
 	start_thread(a, &a->worker, worker_main);
@@ -1311,8 +1317,8 @@ app_run(struct backend *b, const struct app_opts *o, struct ld_err *err)
 			a->dirty = 0;
 			draw_all(a);
 		}
-		timeout = (app_loading(a) || any_busy(a) || a->msg[0] != '\0') ?
-		    TICK_MS : 1000;
+		timeout = (app_loading(a) || any_busy(a) ||
+		    (a->msg[0] != '\0' && !a->msg_err)) ? TICK_MS : 1000;
 		pfd[0].fd = tui_key_fd();
 		pfd[1].fd = tui_signal_fd();
 		pfd[2].fd = a->pipe_fd[0];

@@ -63,7 +63,14 @@ draw_init(int colour)
 		}
 		style_attr[st] = tab[i].attr;
 		if (tab[i].fg != -1 || tab[i].bg != -1) {
-			init_pair(pair, tab[i].fg, tab[i].bg);
+			short fg = tab[i].fg, bg = tab[i].bg;
+
+			/* no default colours: white on black stands in */
+			if (colour != 2) {
+				fg = fg == -1 ? COLOR_WHITE : fg;
+				bg = bg == -1 ? COLOR_BLACK : bg;
+			}
+			init_pair(pair, fg, bg);
 			style_pair[st] = pair++;
 		}
 	}
@@ -272,8 +279,13 @@ draw_bar(int y, int x, int w, double frac, int st)
 	part = (int)((cells - full) * 8);
 	if (!tui_utf8)
 		part = 0;
-	if (full == 0 && part == 0)
-		part = tui_utf8 ? 1 : 0, full = tui_utf8 ? 0 : 1;
+	if (full == 0 && part == 0) {
+		/* a sliver shows that the value is not zero */
+		if (tui_utf8)
+			part = 1;
+		else
+			full = 1;
+	}
 	set_style(st);
 	for (i = 0; i < full; i++)
 		mvwaddstr(stdscr, y, x + i, G->full);

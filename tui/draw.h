@@ -20,8 +20,9 @@ enum style {
 	ST_COUNT
 };
 
-/* Map styles to attributes: colours when colour is set, else attributes
- * only (bold, reverse, underline). Called by tui_init. */
+/* Map styles to attributes: colours when colour is set (2: the terminal
+ * has default colours, 1: it has not), else attributes only (bold,
+ * reverse, underline). Called by tui_init. */
 void	draw_init(int colour);
 
 /* Trusted text s (glyphs, numbers, our own labels), cut to w columns.

@@ -226,8 +226,10 @@ tui_init(int force_ascii, struct ld_err *err)
 	tui_colour = 0;
 	if (has_colors() && (nc == NULL || *nc == '\0')) {
 		start_color();
-		use_default_colors();
 		tui_colour = COLORS >= 8;
+		/* 2: the terminal's own colours stay as the default */
+		if (tui_colour && use_default_colors() == OK)
+			tui_colour = 2;
 	}
 	draw_init(tui_colour);
 	return 0;

@@ -25,7 +25,7 @@ struct glyphs {
 
 extern const struct glyphs *G;
 extern int tui_utf8;		/* glyphs are UTF-8 */
-extern int tui_colour;		/* colours are in use */
+extern int tui_colour;		/* colours in use (2: on the terminal's default colours) */
 
 /* Key codes: Unicode code points for characters, these above for the rest.
  * No curses KEY_* value leaves tui.c. */

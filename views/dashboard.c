@@ -651,7 +651,7 @@ dash_draw(struct view *v, int y, int x, int h, int w)
 	int lw, rw;
 
 	if (!d->have) {
-		if (d->error != NULL) {
+		if (d->error != NULL && !app_loading(v->app)) {
 			draw_str(y + 1, x + 1, w - 2, "No panels:", ST_ERROR);
 			draw_str(y + 2, x + 1, w - 2, d->error, ST_NORMAL);
 		} else

@@ -338,7 +338,10 @@ rec_draw(struct view *v, int y, int x, int h, int w)
 		draw_node(r->rows[i], y + 1 + row, x, w, i == r->lp.sel);
 	if (detail > 1 && vis != NULL) {
 		draw_hline(y + 1 + rows, x, w, ST_BORDER);
-		draw_str(y + 1 + rows, x + 2, w - 4, n->key, ST_KEY);
+		used = draw_str(y + 1 + rows, x + 2, w - 4, " ", ST_KEY);
+		used += draw_str(y + 1 + rows, x + 2 + used, w - 4 - used,
+		    n->key, ST_KEY);
+		draw_str(y + 1 + rows, x + 2 + used, w - 4 - used, " ", ST_KEY);
 		draw_wrapped(vis, y + 2 + rows, x + 1, w - 2, detail - 1);
 	}
 	free(vis);

@@ -25,6 +25,7 @@ struct reqs {
 	int		 sortcol, desc;
 	struct listpos	 lp;
 	size_t		 page;		/* rows shown (last draw) */
+	char		*glabel;	/* the group column's name, visible text */
 	char		*needle;	/* search text */
 	int		 filter;	/* show matching rows only */
 	size_t		 nmatch;
@@ -33,6 +34,12 @@ struct reqs {
 static const char *const colname[C_N] = {
 	"time (UTC)", "service", "variant", "latency", "conf", "level", "message"
 };
+
+static const char *
+col_name(const struct reqs *r, int k)
+{
+	return k == C_GROUP && r->glabel != NULL ? r->glabel : colname[k];
+}
 
 /* --- sorting and matching ------------------------------------------ */
 
@@ -364,7 +371,7 @@ reqs_draw(struct view *v, int y, int x, int h, int w)
 		snprintf(info + strlen(info), sizeof info - strlen(info),
 		    " matching the search");
 	snprintf(info + strlen(info), sizeof info - strlen(info),
-	    " %s sorted by %s %s", G->dot, colname[r->sortcol],
+	    " %s sorted by %s %s", G->dot, col_name(r, r->sortcol),
 	    r->desc ? G->down : G->up);
 	draw_str(y, x + 1 + used, w - 2 - used, info, ST_NORMAL);
 
@@ -373,7 +380,7 @@ reqs_draw(struct view *v, int y, int x, int h, int w)
 		int st = k == r->sortcol ? ST_TITLE : ST_HEADER;
 		char name[40];
 
-		snprintf(name, sizeof name, "%s%s", colname[k], k == r->sortcol ?
+		snprintf(name, sizeof name, "%s%s", col_name(r, k), k == r->sortcol ?
 		    (r->desc ? G->down : G->up) : "");
 		if (k == C_LAT || k == C_CONF)
 			draw_rstr(y + 1, x + c.x[k], c.w[k], name, st);
@@ -508,6 +515,7 @@ reqs_free(struct view *v)
 	free(r->order);
 	free(r->error);
 	free(r->needle);
+	free(r->glabel);
 	free(r);
 }
 
@@ -529,6 +537,16 @@ requests_new(struct app *a, const char *crumb, struct job *spec)
 	struct view *v;
 
 	r->spec = spec;
+	/* grouped by another field than the default: name the column after it */
+	if (spec->group_by != NULL) {
+		const char *dot = strrchr(spec->group_by, '.');
+		const char *last = dot ? dot + 1 : spec->group_by;
+		char *vis = str_visible(last, strlen(last), tui_utf8 ? 0 :
+		    STRVIS_ASCII);
+
+		r->glabel = str_trunc(vis, 16, G->ell);
+		free(vis);
+	}
 	switch (spec->sort) {
 	case SORT_LATENCY_DESC: r->sortcol = C_LAT; r->desc = 1; break;
 	case SORT_LATENCY_ASC: r->sortcol = C_LAT; break;
