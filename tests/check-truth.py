@@ -268,10 +268,13 @@ def truth_as_output(t, view):
     v["latency"] = dict(v["latency"], exact=True)
     r = dict(v["range"])
     if "end_inclusive_last_time" in r:
-        end = ns_of(r.pop("end_inclusive_last_time")) + 1
-        s, frac = divmod(end, NS)
-        r["end"] = "%s.%09dZ" % (
-            "%04d-%02d-%02dT%02d:%02d:%02d" % __import__("time").gmtime(s)[:6], frac)
+        # logdive's extent in whole seconds: [floor(earliest), floor(latest) + 1s)
+        last = ns_of(r.pop("end_inclusive_last_time"))
+        start = ns_of(r["start"]) // NS
+        end = last // NS + 1
+        fmt = "%04d-%02d-%02dT%02d:%02d:%02dZ"
+        r["start"] = fmt % __import__("time").gmtime(start)[:6]
+        r["end"] = fmt % __import__("time").gmtime(end)[:6]
     v["range"] = r
     return v
 
