@@ -1364,16 +1364,22 @@ file_record(struct backend *b, const struct hit *h, struct ld_err *err)
 /* ---- follow ---- */
 
 static void
-drop_source_records(struct fb *fb, struct fsrc *s)
+drop_source_records(struct backend *b, struct fsrc *s)
 {
+	struct fb *fb = b->priv;
 	for (size_t k = 0; k < s->nsegs; k++) {
 		fb->nrecs -= s->segs[k].n;
+		b->progress.records -= s->segs[k].n;
 		free(s->segs[k].v);
 	}
 	free(s->segs);
 	s->segs = NULL;
 	s->nsegs = 0;
 	s->scanned = 0;
+	fb->tmin = fb->tmax = TIME_NONE;
+	for (size_t i = 0; i < fb->nsrcs; i++)
+		for (size_t k = 0; k < fb->srcs[i].nsegs; k++)
+			update_extent(fb, fb->srcs[i].segs[k].v, fb->srcs[i].segs[k].n);
 }
 
 static int
@@ -1398,14 +1404,14 @@ file_poll(struct backend *b, struct ld_err *err)
 			close(s->r.fd);
 			s->r.fd = fd;
 			s->r.st = st;
-			drop_source_records(fb, s);
+			drop_source_records(b, s);
 			pthread_rwlock_unlock(&fb->lock);
 			fst = st;
 			changed = 1;
 		} else if ((uint64_t)fst.st_size < s->scanned) {
 			/* truncated: re-read */
 			pthread_rwlock_wrlock(&fb->lock);
-			drop_source_records(fb, s);
+			drop_source_records(b, s);
 			pthread_rwlock_unlock(&fb->lock);
 			changed = 1;
 		}
@@ -1456,7 +1462,7 @@ file_close(struct backend *b)
 		return;
 	for (size_t i = 0; i < fb->nsrcs; i++) {
 		struct fsrc *s = &fb->srcs[i];
-		drop_source_records(fb, s);
+		drop_source_records(b, s);
 		if (s->deferred)
 			free(s->r.name);
 		else
