@@ -16,7 +16,8 @@ struct progress {
 	_Atomic uint64_t bytes_done;
 	_Atomic uint64_t bytes_total;	/* 0 when unknown (stdin, .gz) */
 	_Atomic uint64_t records;
-	_Atomic int	 done;		/* 1 once the initial load finished */
+	_Atomic int	 done;		/* 1 once every record is readable (load may
+					   still be writing its index) */
 	_Atomic int	 from_index;	/* 1 if read back from the index, not parsed */
 };
 
@@ -55,7 +56,8 @@ struct hit {
 	double	 confidence;		/* NAN if none */
 	char	*service, *group, *level, *message, *event, *trace_id, *request_id;
 	int	 naive_time;
-	uint64_t loc[2];		/* backend-private location of the record */
+	uint64_t loc[2];		/* backend-private location of the record (the
+					   file backend: source | length << 32, offset) */
 };
 
 struct hitlist {
@@ -86,7 +88,9 @@ struct backend_ops {
 	int	(*search)(struct backend *b, const struct search_req *r, struct hitlist *out,
 		    struct ld_err *err);
 	/* Every record whose trace_id equals id, else whose request_id does,
-	 * across all sources, time-ordered. LD_NOMATCH if none. */
+	 * across all sources, time-ordered. LD_NOMATCH if none. May be called
+	 * before load: then it answers from an index if every source has a
+	 * fresh one, else returns LD_EAGAIN (call load, then again). */
 	int	(*trace)(struct backend *b, const char *id, struct hitlist *out,
 		    struct ld_err *err);
 	/* The record's full text (one JSON object) as in the source; caller frees. */

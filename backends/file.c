@@ -33,6 +33,8 @@
 static void
 seg_push(struct seg *s, const struct rec *r, size_t n)
 {
+	if (n == 0)
+		return;
 	if (s->n + n > s->cap) {
 		size_t cap = s->cap ? s->cap : 4096;
 		while (cap < s->n + n)
@@ -626,6 +628,18 @@ file_append_segment(struct backend *b, struct fsrc *s, struct rec *v, size_t n,
 /* ---- vtable ---- */
 
 static int
+is_gzip(const char *name)
+{
+	unsigned char m[2];
+	int fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t r = pread(fd, m, 2, 0);
+	close(fd);
+	return r == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+static int
 file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 {
 	struct fb *fb = xcalloc(1, sizeof *fb);
@@ -665,6 +679,15 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 				free(names[k]);
 			free(names);
 			return rc;
+		}
+		if (is_gzip(names[i])) {
+			/* decompressed by load, with progress */
+			s->deferred = 1;
+			s->r.name = names[i];
+			s->r.st = st;
+			fb->nsrcs++;
+			b->progress.bytes_total += (uint64_t)st.st_size;
+			continue;
 		}
 		rc = reader_open(&s->r, names[i], NULL, &b->cancel_load, err);
 		if (rc != LD_OK && s->r.gz && s->r.fd >= 0) {
@@ -735,8 +758,13 @@ file_load(struct backend *b, struct ld_err *err)
 			return err_set(err, LD_ESOURCE, "cannot read %s: %s", s->r.name,
 			    strerror(errno));
 		uint64_t size = (uint64_t)st.st_size;
-		if (s->r.spooled)
+		if (s->r.spooled) {
+			/* from here on progress counts the decompressed bytes */
 			b->progress.bytes_total += size;
+			b->progress.bytes_done = 0;
+			for (size_t k = 0; k < i; k++)
+				b->progress.bytes_done += fb->srcs[k].scanned;
+		}
 		int ix = fb->cache_dir && fb->cache_dir[0] == '\0' ? -1 :
 		    fileindex_load(b, s, (uint16_t)i);
 		if (ix == 0) {
@@ -747,12 +775,18 @@ file_load(struct backend *b, struct ld_err *err)
 		if (ix > 0)
 			b->progress.bytes_done += s->scanned;
 		scan_source(b, s, (uint16_t)i, ix > 0 ? s->scanned : 0, size);
-		if (!b->cancel_load && !(fb->cache_dir && fb->cache_dir[0] == '\0'))
-			fileindex_save(b, s, (uint16_t)i);
+		s->unsaved = 1;
 	}
+	/* Everything is readable now: callers may show it while the index is
+	 * written (DESIGN: persist after the first dashboard is on screen). */
 	b->progress.done = 1;
 	if (b->cancel_load)
 		return err_set(err, LD_ECANCEL, "load cancelled");
+	for (size_t i = 0; i < fb->nsrcs && !b->cancel_load; i++) {
+		if (fb->srcs[i].unsaved && !(fb->cache_dir && fb->cache_dir[0] == '\0'))
+			fileindex_save(b, &fb->srcs[i], (uint16_t)i);
+		fb->srcs[i].unsaved = 0;
+	}
 	return rc;
 }
 
@@ -1120,7 +1154,7 @@ fill_hit(const struct backend *b, struct hit *h, const struct cand *c, const cha
 	h->t = REC_KIND(c->flags) == REC_OK ? c->t : TIME_NONE;
 	h->latency = c->latency;
 	h->naive_time = (c->flags & REC_NAIVE) != 0;
-	h->loc[0] = c->src;
+	h->loc[0] = c->src | ((uint64_t)c->len << 32);
 	h->loc[1] = c->off;
 	h->confidence = NAN;
 	if (line == NULL || jscan_line(fb->ps, line, c->len, out, NULL) != JSCAN_OK)
@@ -1254,12 +1288,24 @@ done:
 
 /* Records whose role value (exactly) equals id, by hash then by text. */
 static size_t
-trace_by(struct backend *b, const char *id, enum role role, struct cand **cands)
+trace_by(struct backend *b, const char *id, enum role role, int from_index,
+    struct cand **cands)
 {
 	struct fb *fb = b->priv;
 	uint64_t h = hash64(id, strlen(id));
 	size_t n = 0, cap = 0;
-	for (size_t si = 0; si < fb->nsrcs; si++) {
+	for (size_t si = 0; si < fb->nsrcs && from_index; si++) {
+		struct rec *v = NULL;
+		size_t nv = 0;
+		if (fb->srcs[si].deferred || fb->srcs[si].r.fd < 0 ||
+		    fileindex_trace(b, &fb->srcs[si], (uint16_t)si, role == ROLE_REQUEST_ID,
+		    h, &v, &nv) != 0)
+			return (size_t)-1;
+		for (size_t i = 0; i < nv; i++)
+			cand_push(cands, &n, &cap, &v[i]);
+		free(v);
+	}
+	for (size_t si = 0; si < fb->nsrcs && !from_index; si++) {
 		struct fsrc *s = &fb->srcs[si];
 		for (size_t k = 0; k < s->nsegs; k++) {
 			struct seg *g = &s->segs[k];
@@ -1295,15 +1341,22 @@ file_trace(struct backend *b, const char *id, struct hitlist *out, struct ld_err
 	struct fb *fb = b->priv;
 	struct cand *cands = NULL;
 	size_t n;
+	/* Before the load, only the index can answer (DESIGN: a warm trace
+	 * need not read every record). */
+	int from_index = !b->progress.done && fb->nrecs == 0;
 
 	pthread_rwlock_rdlock(&fb->lock);
-	n = trace_by(b, id, ROLE_TRACE_ID, &cands);
+	n = trace_by(b, id, ROLE_TRACE_ID, from_index, &cands);
 	if (n == 0) {
 		free(cands);
 		cands = NULL;
-		n = trace_by(b, id, ROLE_REQUEST_ID, &cands);
+		n = trace_by(b, id, ROLE_REQUEST_ID, from_index, &cands);
 	}
 	pthread_rwlock_unlock(&fb->lock);
+	if (n == (size_t)-1) {
+		free(cands);
+		return err_set(err, LD_EAGAIN, "load the sources first");
+	}
 	if (n == 0) {
 		free(cands);
 		return err_set(err, LD_NOMATCH, "no record has the correlation or request id '%s'",
@@ -1321,6 +1374,7 @@ file_record(struct backend *b, const struct hit *h, struct ld_err *err)
 {
 	struct fb *fb = b->priv;
 	uint16_t src = (uint16_t)h->loc[0];
+	uint32_t hitlen = (uint32_t)(h->loc[0] >> 32);
 	if (src >= fb->nsrcs)
 		return NULL;
 	/* find the length from the records */
@@ -1346,6 +1400,11 @@ file_record(struct backend *b, const struct hit *h, struct ld_err *err)
 		}
 	}
 	int fd = s->r.fd;
+	/* a trace answered from the index: nothing loaded to check against */
+	if (!found && fb->nrecs == 0 && !b->progress.done) {
+		len = hitlen;
+		found = 1;
+	}
 	pthread_rwlock_unlock(&fb->lock);
 	if (!found) {
 		err_set(err, LD_NOMATCH, "the record is no longer in %s", s->r.name);

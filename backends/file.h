@@ -45,6 +45,7 @@ struct seg {
 
 struct fsrc {
 	struct rsrc	 r;
+	int		 unsaved;	/* scanned, not yet in the index */
 	int		 deferred;	/* "-" or .gz: opened (spooled) by load */
 	uint64_t	 scanned;	/* bytes consumed (up to the last complete line in follow mode) */
 	struct seg	*segs;		/* in file order */

@@ -739,8 +739,12 @@ static unsigned grown_next;
 static void
 grown_put(const struct grown *g)
 {
+	size_t n = sizeof grown_tab / sizeof grown_tab[0];
 	pthread_mutex_lock(&grown_lock);
-	grown_tab[grown_next++ % (sizeof grown_tab / sizeof grown_tab[0])] = *g;
+	for (size_t i = 0; i < n; i++)
+		if (grown_tab[i].src == g->src)
+			memset(&grown_tab[i], 0, sizeof grown_tab[i]);
+	grown_tab[grown_next++ % n] = *g;
 	pthread_mutex_unlock(&grown_lock);
 }
 

@@ -8,7 +8,8 @@ enum ld_status {
 	LD_NOMATCH = 1,		/* no match / not found */
 	LD_EUSAGE = 2,		/* usage or query error */
 	LD_ESOURCE = 3,		/* source or backend error */
-	LD_ECANCEL = 4		/* cancelled by the user (exit 130 on the CLI) */
+	LD_ECANCEL = 4,		/* cancelled by the user (exit 130 on the CLI) */
+	LD_EAGAIN = 5		/* not possible yet: call again after load (never an exit status) */
 };
 
 struct ld_err {

@@ -261,6 +261,8 @@ struct loader {
 	struct backend	*b;
 	struct ld_err	 err;
 	int		 rc;
+	pthread_t	 th;
+	int		 threaded;
 	_Atomic int	 done;
 };
 
@@ -286,45 +288,59 @@ human_bytes(double v, char *s, size_t n)
 	snprintf(s, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }
 
-/* Run the load; after a second, show progress on stderr if it is a tty. */
+/* Start the load on a thread and wait until every record is readable
+ * (the backend may go on writing its index: loader_finish waits for
+ * that). After a second, show progress on stderr if it is a tty. */
 static int
-load_with_progress(struct backend *b, struct ld_err *err)
+loader_start(struct loader *l, struct backend *b, struct ld_err *err)
 {
-	struct loader l = { .b = b };
-	pthread_t th;
-	int64_t t0 = time_mono();
+	int64_t t0 = time_mono(), last = 0;
 	int shown = 0, tty = isatty(STDERR_FILENO);
 
-	err_clear(&l.err);
-	if (pthread_create(&th, NULL, loader_main, &l) != 0) {
-		loader_main(&l);
-	} else {
-		while (!l.done) {
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-			int64_t el = time_mono() - t0;
-			if (!tty || el < NS_PER_SEC || l.done)
-				continue;
-			char a[32], c[32], rate[32], eta[32] = "";
-			double done = (double)b->progress.bytes_done;
-			double total = (double)b->progress.bytes_total;
-			double bps = done / ((double)el / 1e9);
-			human_bytes(done, a, sizeof a);
-			human_bytes(total, c, sizeof c);
-			human_bytes(bps, rate, sizeof rate);
-			if (total > done && bps > 0)
-				snprintf(eta, sizeof eta, ", ETA %.0fs", (total - done) / bps);
-			fprintf(stderr, "\rlogdive: loading %s of %s, %llu records, %s/s%s   ",
-			    a, c, (unsigned long long)b->progress.records, rate, eta);
-			shown = 1;
-		}
-		pthread_join(th, NULL);
+	memset(l, 0, sizeof *l);
+	l->b = b;
+	err_clear(&l->err);
+	if (pthread_create(&l->th, NULL, loader_main, l) != 0)
+		loader_main(l);
+	else
+		l->threaded = 1;
+	while (!l->done && !b->progress.done) {
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		int64_t el = time_mono() - t0;
+		if (!tty || el < NS_PER_SEC || el - last < 100 * 1000 * 1000)
+			continue;
+		last = el;
+		char a[32], c[32], rate[32], eta[32] = "";
+		double done = (double)b->progress.bytes_done;
+		double total = (double)b->progress.bytes_total;
+		double bps = done / ((double)el / 1e9);
+		human_bytes(done, a, sizeof a);
+		human_bytes(total, c, sizeof c);
+		human_bytes(bps, rate, sizeof rate);
+		if (total > done && bps > 0)
+			snprintf(eta, sizeof eta, ", ETA %.0fs", (total - done) / bps);
+		fprintf(stderr, "\rlogdive: loading %s of %s, %llu records, %s/s%s   ",
+		    a, c, (unsigned long long)b->progress.records, rate, eta);
+		shown = 1;
 	}
 	if (shown)
 		fputs("\r\033[K", stderr);
-	if (l.rc != LD_OK)
-		*err = l.err;
-	return l.rc;
+	if (l->done && l->rc != LD_OK) {
+		*err = l->err;
+		return l->rc;
+	}
+	return LD_OK;
+}
+
+/* Wait for the load to end (index written). */
+static void
+loader_finish(struct loader *l)
+{
+	if (l->threaded) {
+		pthread_join(l->th, NULL);
+		l->threaded = 0;
+	}
 }
 
 /* ---- headless commands ---- */
@@ -343,9 +359,11 @@ cli_run(const struct cli *c)
 	struct q_node *q = NULL;
 	struct query_opts qo;
 	char *group_path = NULL;
+	struct loader loader;
 	int rc;
 
 	err_clear(&err);
+	memset(&loader, 0, sizeof loader);
 	/* syntax errors before any loading */
 	if (c->query) {
 		q = query_parse(c->query, &err);
@@ -369,7 +387,22 @@ cli_run(const struct cli *c)
 		query_free(q);
 		return exit_status(err.status);
 	}
-	rc = load_with_progress(b, &err);
+	/* A warm trace can come straight from the index, without a load. */
+	if (c->cmd == CMD_TRACE && c->query == NULL && c->group == NULL) {
+		struct hitlist l = {0};
+		rc = b->ops->trace(b, c->trace_id, &l, &err);
+		if (rc != LD_EAGAIN) {
+			if (rc == LD_OK)
+				output_trace(b, c->trace_id, &l, c->format, stdout);
+			else
+				cli_error(&err);
+			hitlist_free(&l);
+			goto out;
+		}
+		hitlist_free(&l);
+		err_clear(&err);
+	}
+	rc = loader_start(&loader, b, &err);
 	if (rc != LD_OK) {
 		/* a corrupt .gz keeps the lines before the damage: warn, go on */
 		cli_error(&err);
@@ -447,6 +480,8 @@ cli_run(const struct cli *c)
 		rc = LD_ESOURCE;
 	}
 out:
+	fflush(stdout);
+	loader_finish(&loader);
 	free(group_path);
 	query_free(q);
 	backend_close(b);
