@@ -98,13 +98,14 @@ confidence_of(const struct jv *v, double *mean)
 			break;
 		if (!(*p == '-' || (*p >= '0' && *p <= '9')))
 			return -1;
-		char numbuf[64];
-		size_t k = 0;
-		while (p < end && k < sizeof numbuf - 1 && strchr("0123456789+-.eE", *p))
-			numbuf[k++] = *p++;
-		numbuf[k] = '\0';
-		double x = strtod(numbuf, NULL);
-		if (!isfinite(x))
+		const char *q = p;
+		while (q < end && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' ||
+		    *q == 'E' || *q == '+' || *q == '-'))
+			q++;
+		int ovf;
+		double x = jscan_number(p, (size_t)(q - p), &ovf);
+		p = q;
+		if (ovf || !isfinite(x))
 			return -1;
 		sum += x;
 		n++;

@@ -900,6 +900,21 @@ done:
 	return JSCAN_OK;
 }
 
+double
+jscan_number(const char *p, size_t len, int *overflow)
+{
+	struct jv v;
+
+	memset(&v, 0, sizeof v);
+	v.type = JV_NUMBER;
+	v.p = p;
+	v.len = (uint32_t)len;
+	num_conv(&v);
+	if (overflow)
+		*overflow = v.overflow;
+	return v.num;
+}
+
 /*
  * Read one value of a valid line at p (after whitespace) into v; returns
  * the pointer past it. Containers are skipped by counting brackets outside

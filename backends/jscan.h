@@ -93,6 +93,10 @@ void		 jscan_each_path(const char *line, size_t len,
 		    void (*cb)(void *ctx, const char *path, size_t pathlen, enum jv_type t),
 		    void *ctx);
 
+/* The value of the valid JSON number text p[0..len) as jscan_line gives
+ * it (correctly rounded; *overflow, if non-NULL, set as jv.overflow). */
+double		 jscan_number(const char *p, size_t len, int *overflow);
+
 /* Append the unescaped UTF-8 text of a JV_STRING to out (\uXXXX pairs
  * decoded; a lone surrogate becomes U+FFFD; \u0000 appends a NUL byte, so
  * use out->len). Returns 0, -1 if v is not a string (out unchanged). */

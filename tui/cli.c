@@ -181,6 +181,9 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 	c->sources = xcalloc(c->nsources + 1, sizeof *c->sources);
 	for (size_t k = 0; k < c->nsources; k++)
 		c->sources[k] = argv[i + (int)k];
+	if (c->follow && c->cmd != CMD_UI)
+		return err_set(err, LD_EUSAGE, "--follow works in the interactive dashboard "
+		    "(logdive --follow FILE); the headless commands read what is there");
 	if (c->nsources == 0)
 		return err_set(err, LD_EUSAGE, "no source given: name a JSON-lines file, "
 		    "a glob or - (try logdive share/samples/incident.jsonl.gz)");

@@ -18,6 +18,8 @@ main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	/* numbers in and out (JSON, CSV, strtod) always use a '.' */
+	setlocale(LC_NUMERIC, "C");
 	signal(SIGPIPE, SIG_IGN);
 	err_clear(&err);
 	if (cli_parse(argc, argv, &c, &err) != LD_OK) {

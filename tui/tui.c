@@ -156,6 +156,7 @@ tui_init(int force_ascii, struct ld_err *err)
 	int fd;
 
 	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");	/* see main.c */
 	tui_utf8 = locale_is_utf8() && !force_ascii;
 	G = tui_utf8 ? &glyphs_utf8 : &glyphs_ascii;
 
