@@ -364,22 +364,6 @@ scan_line(struct scanner *sc, const char *line, size_t len, uint64_t off)
 	r->req_h = hash_value(sc, role_value(fb, m, sc->out, ROLE_REQUEST_ID));
 }
 
-static ssize_t
-pread_full(int fd, char *p, size_t n, uint64_t off)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(fd, p + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
 
 /* Scan [start, end) of sc->src. A last line without a newline is scanned
  * only if final. Returns the offset after the last line consumed. */
@@ -400,7 +384,7 @@ scan_range(struct scanner *sc, uint64_t start, uint64_t end, int final, _Atomic 
 		size_t want = cap - have;
 		if (want > end - pos)
 			want = (size_t)(end - pos);
-		ssize_t got = pread_full(fd, buf + have, want, pos);
+		ssize_t got = reader_pread(fd, buf + have, want, pos);
 		if (got <= 0)
 			break;
 		pos += (uint64_t)got;
@@ -554,7 +538,7 @@ scan_source(struct backend *b, struct fsrc *s, uint16_t srcno, uint64_t from, ui
 		/* move past the next newline */
 		char tmp[4096];
 		for (;;) {
-			ssize_t r = pread_full(s->r.fd, tmp, sizeof tmp, c);
+			ssize_t r = reader_pread(s->r.fd, tmp, sizeof tmp, c);
 			if (r <= 0) {
 				c = size;
 				break;
@@ -820,7 +804,7 @@ lcur_get(struct lcur *c, const struct rec *r)
 		c->buf = xmalloc(want);
 		c->cap = want;
 	}
-	ssize_t got = pread_full(c->fd, c->buf, want, r->off);
+	ssize_t got = reader_pread(c->fd, c->buf, want, r->off);
 	if (got < (ssize_t)r->len) {
 		c->blen = 0;
 		return NULL;
@@ -1190,7 +1174,7 @@ make_hits(struct backend *b, struct cand *cands, size_t n, struct hitlist *out,
 			cap = c->len + 1;
 			line = xrealloc(line, cap);
 		}
-		ssize_t got = pread_full(fb->srcs[c->src].r.fd, line, c->len, c->off);
+		ssize_t got = reader_pread(fb->srcs[c->src].r.fd, line, c->len, c->off);
 		fill_hit(b, h, c, got == (ssize_t)c->len ? line : NULL, group_by);
 	}
 	free(line);
@@ -1325,7 +1309,7 @@ trace_by(struct backend *b, const char *id, enum role role, int from_index,
 	for (size_t i = 0; i < n; i++) {
 		struct cand *c = &(*cands)[i];
 		line = xrealloc(line, c->len + 1);
-		if (pread_full(fb->srcs[c->src].r.fd, line, c->len, c->off) != (ssize_t)c->len)
+		if (reader_pread(fb->srcs[c->src].r.fd, line, c->len, c->off) != (ssize_t)c->len)
 			continue;
 		char *v = role_string(b, line, c->len, role);
 		if (v && strcmp(v, id) == 0)
@@ -1412,7 +1396,7 @@ file_record(struct backend *b, const struct hit *h, struct ld_err *err)
 		return NULL;
 	}
 	char *line = xmalloc((size_t)len + 1);
-	if (pread_full(fd, line, len, h->loc[1]) != (ssize_t)len) {
+	if (reader_pread(fd, line, len, h->loc[1]) != (ssize_t)len) {
 		free(line);
 		err_set(err, LD_ESOURCE, "cannot read %s: %s", s->r.name, strerror(errno));
 		return NULL;

@@ -42,6 +42,7 @@
  * half done. */
 #include "config.h"
 #include "backends/fileindex.h"
+#include "backends/reader.h"
 #include "backends/backend.h"
 #include "backends/file.h"
 #include "lib/buf.h"
@@ -203,22 +204,6 @@ sum64(const void *p, size_t n)
 	return fnv(r, s + i, n - i);
 }
 
-static ssize_t
-pread_all(int fd, void *p, size_t n, uint64_t off)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
 
 /* Hash of the up to IX_CHECK bytes before end in fd; *nl says whether
  * they end with a newline (or are empty). Returns -1 if unreadable. */
@@ -228,7 +213,7 @@ tail_hash(int fd, uint64_t end, uint64_t *h, int64_t *len, int *nl)
 	unsigned char buf[IX_CHECK];
 	size_t n = end < IX_CHECK ? (size_t)end : IX_CHECK;
 
-	if (pread_all(fd, buf, n, end - n) != (ssize_t)n)
+	if (reader_pread(fd, buf, n, end - n) != (ssize_t)n)
 		return -1;
 	*h = fnv(FNV_INIT, buf, n);
 	*len = (int64_t)n;

@@ -219,3 +219,20 @@ reader_close(struct rsrc *s)
 	free(s->name);
 	s->name = NULL;
 }
+
+ssize_t
+reader_pread(int fd, void *p, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}

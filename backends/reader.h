@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include "lib/err.h"
 
 /* Expand sources: "-" stays "-"; a name with glob characters expands
@@ -30,5 +31,9 @@ struct rsrc {
 int	reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 	    _Atomic int *cancel, struct ld_err *err);
 void	reader_close(struct rsrc *s);
+
+/* pread until n bytes at off are read, EOF or an error (EINTR retried).
+ * Returns the bytes read (< n at EOF), or -1 with errno set. */
+ssize_t	reader_pread(int fd, void *p, size_t n, uint64_t off);
 
 #endif

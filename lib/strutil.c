@@ -253,3 +253,21 @@ fmt_bytes(double bytes, char *out, size_t outlen)
 	snprintf(out, outlen, "%.1f %s", bytes, unit[u]);
 	return out;
 }
+
+void
+csv_put(FILE *out, const char *s)
+{
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}

@@ -5,6 +5,7 @@
 #ifndef LD_STRUTIL_H
 #define LD_STRUTIL_H
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* str_vis_next flags. */
@@ -61,5 +62,9 @@ char	*fmt_double(double v, int decimals, char *out, size_t outlen);
 /* A byte count for people, in powers of 1024 as ls -h: "812 B",
  * "12.3 KB", "1.5 MB", "2.0 GB". Returns out (>= 16 bytes). */
 char	*fmt_bytes(double bytes, char *out, size_t outlen);
+
+/* Print s as one CSV field (RFC 4180 §2: quoted when it holds a comma, a
+ * quote or a line break; quotes doubled). NULL prints nothing. */
+void	 csv_put(FILE *out, const char *s);
 
 #endif

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "queries/panels.h"
+#include "lib/strutil.h"
 #include "queries/stats.h"
 #include "lib/buf.h"
 #include "lib/strmap.h"
@@ -535,21 +536,6 @@ panels_print_table(const struct panels *p, FILE *out)
 	}
 }
 
-static void
-csv_field(FILE *out, const char *s)
-{
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
 
 static void
 csv_row(FILE *out, const char *panel, const char *key, int64_t t, const char *metric,
@@ -559,7 +545,7 @@ csv_row(FILE *out, const char *panel, const char *key, int64_t t, const char *me
 	if (t != TIME_NONE)
 		time_format_iso(t, -1, ts, sizeof ts);
 	fprintf(out, "%s,", panel);
-	csv_field(out, key);
+	csv_put(out, key);
 	fprintf(out, ",%s,%s,", ts, metric);
 	if (!isnan(v))
 		fprintf(out, "%.17g", v);

@@ -3,7 +3,7 @@
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 #include "queries/mapping.h"
-#include "queries/output.h"
+#include "tui/output.h"
 #include "queries/query.h"
 #include "queries/timerange.h"
 

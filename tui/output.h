@@ -4,6 +4,7 @@
 #define LD_OUTPUT_H
 #include <stdio.h>
 #include "backends/backend.h"
+#include "lib/strutil.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_JSONL, OUT_CSV };
 

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "queries/output.h"
+#include "tui/output.h"
 #include "lib/buf.h"
 #include "lib/strutil.h"
 #include "lib/timeutil.h"
@@ -38,23 +38,6 @@ put_cell(FILE *out, const char *s, size_t cols, int pad)
 	free(v);
 }
 
-static void
-csv_cell(FILE *out, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
 
 static void
 fmt_time(int64_t t, char *s, size_t n)
@@ -112,20 +95,20 @@ output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE 
 			fmt_opt(h->latency, 3, lat, sizeof lat);
 			fmt_opt(h->confidence, 4, conf, sizeof conf);
 			fprintf(out, "%s,", h->t == TIME_NONE ? "" : ts);
-			csv_cell(out, h->service);
+			csv_put(out, h->service);
 			fputc(',', out);
-			csv_cell(out, h->group);
+			csv_put(out, h->group);
 			fprintf(out, ",%s,%s,", isnan(h->latency) ? "" : lat,
 			    isnan(h->confidence) ? "" : conf);
-			csv_cell(out, h->level);
+			csv_put(out, h->level);
 			fputc(',', out);
-			csv_cell(out, h->event);
+			csv_put(out, h->event);
 			fputc(',', out);
-			csv_cell(out, h->trace_id);
+			csv_put(out, h->trace_id);
 			fputc(',', out);
-			csv_cell(out, h->request_id);
+			csv_put(out, h->request_id);
 			fputc(',', out);
-			csv_cell(out, h->message);
+			csv_put(out, h->message);
 			fputc('\n', out);
 		}
 		return;
@@ -205,9 +188,9 @@ output_trace(struct backend *b, const char *id, const struct hitlist *l,
 		fmt_opt(h->latency, 1, lat, sizeof lat);
 		if (f == OUT_CSV) {
 			fprintf(out, "%s,%.3f,%.3f,", ts, off, gap);
-			csv_cell(out, h->service);
+			csv_put(out, h->service);
 			fputc(',', out);
-			csv_cell(out, h->event);
+			csv_put(out, h->event);
 			fprintf(out, ",%s,%d\n", isnan(h->latency) ? "" : lat,
 			    l->n > 1 && i == slow);
 			continue;
