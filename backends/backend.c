@@ -7,19 +7,44 @@
 #include <string.h>
 #include <strings.h>
 
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void
+hit_copy(struct hit *dst, const struct hit *src)
+{
+	*dst = *src;
+	dst->service = dup_or_null(src->service);
+	dst->group = dup_or_null(src->group);
+	dst->level = dup_or_null(src->level);
+	dst->message = dup_or_null(src->message);
+	dst->event = dup_or_null(src->event);
+	dst->trace_id = dup_or_null(src->trace_id);
+	dst->request_id = dup_or_null(src->request_id);
+}
+
+void
+hit_clear(struct hit *h)
+{
+	free(h->service);
+	free(h->group);
+	free(h->level);
+	free(h->message);
+	free(h->event);
+	free(h->trace_id);
+	free(h->request_id);
+	h->service = h->group = h->level = h->message = h->event = NULL;
+	h->trace_id = h->request_id = NULL;
+}
+
 void
 hitlist_free(struct hitlist *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		struct hit *h = &l->v[i];
-		free(h->service);
-		free(h->group);
-		free(h->level);
-		free(h->message);
-		free(h->event);
-		free(h->trace_id);
-		free(h->request_id);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		hit_clear(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof *l);
 }

@@ -66,6 +66,10 @@ struct hitlist {
 	size_t		 total;		/* matches before the limit */
 };
 void	hitlist_free(struct hitlist *l);
+/* A deep copy: dst gets its own strings (free with hit_clear). */
+void	hit_copy(struct hit *dst, const struct hit *src);
+/* Free a hit's strings (set to NULL); the other fields stay. */
+void	hit_clear(struct hit *h);
 /* Append a zeroed hit (latency/confidence NAN, t TIME_NONE); returns it. */
 struct hit *hitlist_push(struct hitlist *l);
 

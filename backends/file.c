@@ -7,6 +7,7 @@
 #include "backends/file.h"
 #include "backends/fileindex.h"
 #include "backends/jscan.h"
+#include "backends/linequery.h"
 #include "backends/reader.h"
 #include "lib/buf.h"
 #include "lib/strmap.h"
@@ -821,83 +822,6 @@ lcur_free(struct lcur *c)
 	c->buf = NULL;
 }
 
-/* q_record accessor over a raw line. */
-struct qctx {
-	const char	*line;
-	size_t		 len;
-	struct buf	 tmp;
-	struct jv	 jv[64];
-};
-
-static size_t
-qget(void *ctx, const char *path, struct q_val *out, size_t max)
-{
-	struct qctx *q = ctx;
-	size_t n = jscan_get(q->line, q->len, path, q->jv, 64);
-	size_t m = n < max ? n : max;
-	if (m > 64)
-		m = 64;
-	buf_reset(&q->tmp);
-	buf_reserve(&q->tmp, q->len + 1);	/* unescaped text never grows */
-	for (size_t i = 0; i < m; i++) {
-		const struct jv *v = &q->jv[i];
-		out[i].num = 0;
-		out[i].s = NULL;
-		out[i].len = 0;
-		switch (v->type) {
-		case JV_NULL: out[i].type = QV_NULL; break;
-		case JV_FALSE: out[i].type = QV_FALSE; break;
-		case JV_TRUE: out[i].type = QV_TRUE; break;
-		case JV_NUMBER:
-			out[i].type = QV_NUMBER;
-			out[i].num = v->num;
-			break;
-		case JV_STRING:
-			out[i].type = QV_STRING;
-			if (v->escaped) {
-				size_t at = q->tmp.len;
-				jscan_unescape(v, &q->tmp);
-				out[i].s = q->tmp.p + at;
-				out[i].len = q->tmp.len - at;
-			} else {
-				out[i].s = v->p;
-				out[i].len = v->len;
-			}
-			break;
-		default:
-			out[i].type = QV_OTHER;
-		}
-	}
-	return n;
-}
-
-static int
-line_matches(struct qctx *qc, const struct q_node *q, const char *line, size_t len)
-{
-	struct q_record qr = { qc, qget, line, len };
-	qc->line = line;
-	qc->len = len;
-	return query_match(q, &qr);
-}
-
-/* The group key of a line by an arbitrary path (first value), or NULL. */
-static const char *
-line_group(struct qctx *qc, const char *path, const char *line, size_t len, size_t *glen)
-{
-	struct q_val v[1];
-	qc->line = line;
-	qc->len = len;
-	if (qget(qc, path, v, 1) == 0)
-		return NULL;
-	switch (v[0].type) {
-	case QV_STRING: *glen = v[0].len; return v[0].s;
-	case QV_NUMBER: case QV_TRUE: case QV_FALSE:
-		*glen = qc->jv[0].len;
-		return qc->jv[0].p;
-	default: return NULL;
-	}
-}
-
 /* ---- panels ---- */
 
 static int
@@ -939,7 +863,7 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 	struct record_counts rc = {0};
 	enum gmode gm = group_mode(b, q->group_by);
 	int need_line = q->query != NULL || gm == G_LINE;
-	struct qctx qc;
+	struct linequery qc;
 	int rcode = LD_OK;
 
 	memset(out, 0, sizeof *out);
@@ -997,7 +921,7 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 					line = lcur_get(&lc, rr);
 					if (line == NULL)
 						continue;
-					if (q->query && !line_matches(&qc, q->query, line, rr->len))
+					if (q->query && !linequery_match(&qc, q->query, line, rr->len))
 						continue;
 				}
 				if (inprev) {
@@ -1021,7 +945,7 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 					row.group = row.version;
 					row.grouplen = row.versionlen;
 				} else
-					row.group = line_group(&qc, q->group_by, line, rr->len,
+					row.group = linequery_first(&qc, q->group_by, line, rr->len,
 					    &row.grouplen);
 				rc.total++;
 				if (rr->flags & REC_NAIVE)
@@ -1036,7 +960,7 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 		lcur_free(&lc);
 	}
 	pthread_rwlock_unlock(&fb->lock);
-	buf_free(&qc.tmp);
+	linequery_free(&qc);
 	panels_builder_finish(pb, out);
 	out->records = rc;
 	out->latency_field = xstrdup(b->map.npaths[ROLE_LATENCY] ? b->map.paths[ROLE_LATENCY][0] : "");
@@ -1199,7 +1123,7 @@ file_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	enum gmode gm = group_mode(b, q->group_by);
 	struct cand *cands = NULL;
 	size_t n = 0, cap = 0;
-	struct qctx qc;
+	struct linequery qc;
 	long gid = -1;
 
 	memset(&qc, 0, sizeof qc);
@@ -1232,11 +1156,11 @@ file_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 					const char *line = lcur_get(&lc, rr);
 					if (line == NULL)
 						continue;
-					if (q->query && !line_matches(&qc, q->query, line, rr->len))
+					if (q->query && !linequery_match(&qc, q->query, line, rr->len))
 						continue;
 					if (rq->group_value && gm == G_LINE) {
 						size_t gl;
-						const char *gv = line_group(&qc, q->group_by, line,
+						const char *gv = linequery_first(&qc, q->group_by, line,
 						    rr->len, &gl);
 						if (gv == NULL || gl != strlen(rq->group_value) ||
 						    memcmp(gv, rq->group_value, gl) != 0)
@@ -1250,7 +1174,7 @@ file_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	}
 done:
 	pthread_rwlock_unlock(&fb->lock);
-	buf_free(&qc.tmp);
+	linequery_free(&qc);
 	if (b->cancel) {
 		free(cands);
 		return err_set(err, LD_ECANCEL, "cancelled");

@@ -3,6 +3,7 @@
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 #include "queries/mapping.h"
+#include "backends/linequery.h"
 #include "tui/output.h"
 #include "queries/query.h"
 #include "queries/timerange.h"
@@ -348,6 +349,38 @@ loader_finish(struct loader *l)
 
 /* ---- headless commands ---- */
 
+/* -t and -q narrow a trace to the records in the range that match. */
+static int
+trace_narrow(struct backend *b, const struct query_opts *qo, struct hitlist *l,
+    struct ld_err *err)
+{
+	struct linequery lq;
+	size_t kept = 0;
+
+	if (!qo->has_range && qo->query == NULL)
+		return LD_OK;
+	memset(&lq, 0, sizeof lq);
+	for (size_t i = 0; i < l->n; i++) {
+		struct hit *h = &l->v[i];
+		int keep = !qo->has_range ||
+		    (h->t != TIME_NONE && h->t >= qo->range.start && h->t < qo->range.end);
+		if (keep && qo->query) {
+			char *rec = b->ops->record(b, h, NULL);
+			keep = rec && linequery_match(&lq, qo->query, rec, strlen(rec));
+			free(rec);
+		}
+		if (keep)
+			l->v[kept++] = *h;
+		else
+			hit_clear(h);
+	}
+	linequery_free(&lq);
+	l->n = l->total = kept;
+	if (kept == 0)
+		return err_set(err, LD_NOMATCH, "no record of the trace matches -t/-q");
+	return LD_OK;
+}
+
 static int
 exit_status(int rc)
 {
@@ -390,10 +423,13 @@ cli_run(const struct cli *c)
 		query_free(q);
 		return exit_status(err.status);
 	}
-	/* A warm trace can come straight from the index, without a load. */
-	if (c->cmd == CMD_TRACE && c->query == NULL && c->group == NULL) {
+	/* A warm trace can come straight from the index, without a load (a
+	 * query needs the fields a load finds). */
+	if (c->cmd == CMD_TRACE && c->query == NULL) {
 		struct hitlist l = {0};
 		rc = b->ops->trace(b, c->trace_id, &l, &err);
+		if (rc == LD_OK)
+			rc = trace_narrow(b, &qo, &l, &err);
 		if (rc != LD_EAGAIN) {
 			if (rc == LD_OK)
 				output_trace(b, c->trace_id, &l, c->format, stdout);
@@ -467,6 +503,8 @@ cli_run(const struct cli *c)
 	case CMD_TRACE: {
 		struct hitlist l = {0};
 		rc = b->ops->trace(b, c->trace_id, &l, &err);
+		if (rc == LD_OK)
+			rc = trace_narrow(b, &qo, &l, &err);
 		if (rc == LD_OK)
 			output_trace(b, c->trace_id, &l, c->format, stdout);
 		else

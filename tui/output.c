@@ -177,8 +177,8 @@ output_trace(struct backend *b, const char *id, const struct hitlist *l,
 		char *v = str_visible(id, strlen(id), 0);
 		fprintf(out, "trace %s: %zu records over %.3f ms\n", v, l->n, span / 1e6);
 		free(v);
-		fprintf(out, "%-24s %10s %10s  %-26s %-20s %10s  %s\n", "time", "offset",
-		    "gap", "service", "event", "latency", "");
+		fprintf(out, "%-24s %10s %10s  %-26s %-20s %10s  time\n", "time", "offset",
+		    "gap", "service", "event", "latency");
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		const struct hit *h = &l->v[i];
@@ -209,7 +209,8 @@ output_trace(struct backend *b, const char *id, const struct hitlist *l,
 			endc = startc + 1;
 		if (endc > width)
 			endc = width;
-		for (int c = 0; c < width; c++)
+		int last = l->n > 1 && i == slow ? width : endc;
+		for (int c = 0; c < last; c++)
 			fputc(c < startc ? ' ' : c < endc ? '#' : ' ', out);
 		if (l->n > 1 && i == slow)
 			fputs(" * slowest step", out);

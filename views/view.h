@@ -58,9 +58,6 @@ struct job	*job_new(enum job_kind kind, int tag);
 struct job	*job_clone(const struct job *j);
 void		 job_free(struct job *j);
 
-/* Deep copies of hits: dst gets its own strings; free with hit_clear. */
-void	hit_copy(struct hit *dst, const struct hit *src);
-void	hit_clear(struct hit *h);
 
 struct view_ops {
 	const char *name;

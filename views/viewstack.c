@@ -68,33 +68,6 @@ job_free(struct job *j)
 	free(j);
 }
 
-void
-hit_copy(struct hit *dst, const struct hit *src)
-{
-	*dst = *src;
-	dst->service = dup_or_null(src->service);
-	dst->group = dup_or_null(src->group);
-	dst->level = dup_or_null(src->level);
-	dst->message = dup_or_null(src->message);
-	dst->event = dup_or_null(src->event);
-	dst->trace_id = dup_or_null(src->trace_id);
-	dst->request_id = dup_or_null(src->request_id);
-}
-
-void
-hit_clear(struct hit *h)
-{
-	free(h->service);
-	free(h->group);
-	free(h->level);
-	free(h->message);
-	free(h->event);
-	free(h->trace_id);
-	free(h->request_id);
-	h->service = h->group = h->level = h->message = h->event = NULL;
-	h->trace_id = h->request_id = NULL;
-}
-
 struct view *
 view_new(const struct view_ops *ops, struct app *a, const char *crumb,
     void *priv)
