@@ -594,16 +594,32 @@ file_append_segment(struct backend *b, struct fsrc *s, struct rec *v, size_t n,
 		vmap[i] = strmap_intern(&fb->versions, versions[i], strlen(versions[i])) + 1;
 	for (size_t i = 0; i < nfields; i++)
 		strmap_intern(&fb->fields, fields[i], strlen(fields[i]));
+	int same = 1;		/* ids already the backend's: skip the remap */
+	for (size_t i = 0; i < ngroups; i++)
+		same &= gmap[i] == i + 1;
+	for (size_t i = 0; i < nversions; i++)
+		same &= vmap[i] == i + 1;
+	int64_t tmin = fb->tmin, tmax = fb->tmax;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i].group)
-			v[i].group = v[i].group <= ngroups ? gmap[v[i].group - 1] : 0;
-		if (v[i].version)
-			v[i].version = v[i].version <= nversions ? vmap[v[i].version - 1] : 0;
+		if (!same) {
+			if (v[i].group)
+				v[i].group = v[i].group <= ngroups ? gmap[v[i].group - 1] : 0;
+			if (v[i].version)
+				v[i].version = v[i].version <= nversions ?
+				    vmap[v[i].version - 1] : 0;
+		}
+		if (REC_KIND(v[i].flags) != REC_OK)
+			continue;
+		if (tmin == TIME_NONE || v[i].t < tmin)
+			tmin = v[i].t;
+		if (tmax == TIME_NONE || v[i].t > tmax)
+			tmax = v[i].t;
 	}
+	fb->tmin = tmin;
+	fb->tmax = tmax;
 	s->segs = xreallocarray(s->segs, s->nsegs + 1, sizeof *s->segs);
 	s->segs[s->nsegs] = (struct seg){ v, n, n };
 	s->nsegs++;
-	update_extent(fb, v, n);
 	fb->nrecs += n;
 	pthread_rwlock_unlock(&fb->lock);
 	b->progress.records += n;

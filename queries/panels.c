@@ -57,7 +57,27 @@ struct panels_builder {
 	struct err_point *errors;
 	struct sumcount	 conf_all, conf_prev;
 	uint64_t	 invalid_unbucketed;
+	/* the last keys seen, by pointer: callers pass interned strings, so
+	 * most rows skip hashing */
+	const char	*gkey_p[8], *vkey_p[8];
+	size_t		 gkey_l[8], vkey_l[8];
+	uint32_t	 gkey_id[8], vkey_id[8];
 };
+
+/* Id of key s[0..len) in m, through a small cache keyed by the pointer. */
+static uint32_t
+cached_intern(struct strmap *m, const char **cp, size_t *cl, uint32_t *cid,
+    const char *s, size_t len)
+{
+	size_t slot = ((uintptr_t)s >> 4) & 7;
+	if (cp[slot] == s && cl[slot] == len)
+		return cid[slot];
+	uint32_t id = strmap_intern(m, s, len);
+	cp[slot] = s;
+	cl[slot] = len;
+	cid[slot] = id;
+	return id;
+}
 
 int64_t
 panels_bucket_time(const struct panels *p, size_t i)
@@ -91,7 +111,7 @@ bucket_of(const struct panels_builder *b, int64_t t)
 static struct bgroup *
 group_for(struct panels_builder *b, const char *key, size_t len)
 {
-	uint32_t id = strmap_intern(&b->keys, key, len);
+	uint32_t id = cached_intern(&b->keys, b->gkey_p, b->gkey_l, b->gkey_id, key, len);
 	if (id >= b->gcap) {
 		size_t ncap = b->gcap ? b->gcap * 2 : 8;
 		b->groups = xreallocarray(b->groups, ncap, sizeof *b->groups);
@@ -140,7 +160,8 @@ panels_builder_add(struct panels_builder *b, const struct panels_row *row)
 		b->drift[i].count++;
 	}
 	if (row->version != NULL) {
-		uint32_t id = strmap_intern(&b->versions, row->version, row->versionlen);
+		uint32_t id = cached_intern(&b->versions, b->vkey_p, b->vkey_l, b->vkey_id,
+		    row->version, row->versionlen);
 		if (id >= b->vcap) {
 			size_t ncap = b->vcap ? b->vcap * 2 : 8;
 			b->vcount = xreallocarray(b->vcount, ncap, sizeof *b->vcount);

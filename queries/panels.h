@@ -98,7 +98,8 @@ struct panels_builder;
 struct panels_row {
 	int64_t		 t;
 	double		 latency;	/* NAN if not a number */
-	const char	*group;		/* NULL if absent */
+	const char	*group;		/* NULL if absent; pass the same pointer for the
+					   same key (interned) to spare hashing */
 	size_t		 grouplen;
 	const char	*version;
 	size_t		 versionlen;
