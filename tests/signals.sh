@@ -1,0 +1,62 @@
+#!/bin/sh
+# The terminal is restored on every exit path (TAP): SIGTERM, SIGHUP,
+# SIGINT from outside and a crash (SIGSEGV) leave the tty in its cooked
+# mode (icanon, echo) with the normal screen back, and logdive exits by
+# the signal. Through tmux.
+# Environment (set by tests/run.sh): LOGDIVE, srcdir.
+: "${srcdir:=.}"
+: "${LOGDIVE:=./logdive}"
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "1..0 # SKIP tmux is not installed"
+	exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-sig.XXXXXX") || exit 1
+sock=ldsig$$
+tm() { LC_ALL=C.UTF-8 tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+XDG_CACHE_HOME=$tmp/cache
+export XDG_CACHE_HOME
+n=0
+cp "$srcdir/tests/data/trace.jsonl" "$tmp/sig.jsonl"
+
+wait_screen() {	# TEXT SECONDS
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		tm capture-pane -p -t s 2>/dev/null | grep -qF -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+for sig in TERM HUP INT SEGV; do
+	case $sig in TERM) want=143 ;; HUP) want=129 ;; INT) want=130 ;; SEGV) want=139 ;; esac
+	tm kill-server >/dev/null 2>&1
+	tm new-session -d -s s -x 90 -y 25 \
+	    "LANG=C.UTF-8 '$LOGDIVE' '$tmp/sig.jsonl'; echo \"exit=\$?\"; stty -a | tr ' ' '\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo; sleep 30"
+	n=$((n + 1))
+	if ! wait_screen "Dashboard" 10; then
+		echo "not ok $n - $sig: the dashboard did not start"
+		continue
+	fi
+	pid=$(pgrep -n -f "sig.jsonl" | head -1)
+	# pgrep may find the shell running it; pick the logdive process
+	for p in $(pgrep -f "sig.jsonl"); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = "logdive" ] && pid=$p
+	done
+	kill -s "$sig" "$pid"
+	if wait_screen "exit=" 5; then
+		screen=$(tm capture-pane -p -t s)
+		if echo "$screen" | grep -q "exit=$want" &&
+		    echo "$screen" | grep -q "^icanon echo" &&
+		    ! echo "$screen" | grep -q "Dashboard"; then
+			echo "ok $n - SIG$sig: exit $want, tty restored, normal screen back"
+		else
+			echo "not ok $n - SIG$sig: screen after exit:"
+			echo "$screen" | grep -v '^$' | sed 's/^/#   /'
+		fi
+	else
+		echo "not ok $n - SIG$sig: logdive did not exit"
+	fi
+done
+echo "1..$n"
