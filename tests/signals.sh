@@ -14,6 +14,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-sig.XXXXXX") || exit 1
 sock=ldsig$$
 tm() { LC_ALL=C.UTF-8 tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+# one tmux server per signal: a server being killed must not take the next
 XDG_CACHE_HOME=$tmp/cache
 export XDG_CACHE_HOME
 n=0
@@ -32,8 +33,9 @@ wait_screen() {	# TEXT SECONDS
 for sig in TERM HUP INT SEGV; do
 	case $sig in TERM) want=143 ;; HUP) want=129 ;; INT) want=130 ;; SEGV) want=139 ;; esac
 	tm kill-server >/dev/null 2>&1
+	sock=ldsig$$$sig
 	tm new-session -d -s s -x 90 -y 25 \
-	    "LANG=C.UTF-8 '$LOGDIVE' '$tmp/sig.jsonl'; echo \"exit=\$?\"; stty -a | tr ' ' '\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo; sleep 30"
+	    "LANG=C.UTF-8 '$LOGDIVE' '$tmp/sig.jsonl'; echo \"exit=\$?\"; stty -a | tr ' ' '\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo; echo ready; sleep 30"
 	n=$((n + 1))
 	if ! wait_screen "Dashboard" 10; then
 		echo "not ok $n - $sig: the dashboard did not start"
@@ -45,7 +47,7 @@ for sig in TERM HUP INT SEGV; do
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = "logdive" ] && pid=$p
 	done
 	kill -s "$sig" "$pid"
-	if wait_screen "exit=" 5; then
+	if wait_screen "ready" 5; then
 		screen=$(tm capture-pane -p -t s)
 		if echo "$screen" | grep -q "exit=$want" &&
 		    echo "$screen" | grep -q "^icanon echo" &&
