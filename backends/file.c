@@ -1202,7 +1202,8 @@ done:
 	case SORT_LATENCY_DESC: cmp = cmp_lat_desc; break;
 	case SORT_LATENCY_ASC: cmp = cmp_lat_asc; break;
 	}
-	qsort(cands, n, sizeof *cands, cmp);
+	if (n > 1)
+		qsort(cands, n, sizeof *cands, cmp);
 	out->total = n;
 	make_hits(b, cands, rq->limit && rq->limit < n ? rq->limit : n, out, q->group_by);
 	free(cands);
