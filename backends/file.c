@@ -286,6 +286,12 @@ scan_line(struct scanner *sc, const char *line, size_t len, uint64_t off)
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
+	/* a UTF-8 byte-order mark before the first line is not part of it */
+	if (off == 0 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+		off += 3;
+	}
 	/* blank lines are not records */
 	size_t k = 0;
 	while (k < len && (line[k] == ' ' || line[k] == '\t'))

@@ -126,4 +126,16 @@ fi
 "$LOGDIVE" trace corr-a -f json --no-index "$trace" >"$tmp/want" 2>/dev/null
 same "$tmp/want" "the trace from the index equals the trace from a scan"
 
+# A UTF-8 byte-order mark and CRLF line ends are not bad input.
+printf '\357\273\277{"timestamp":"2026-02-27T03:00:00Z","inference_metrics":{"latency_ms":5}}\r\n{"timestamp":"2026-02-27T03:00:01Z","inference_metrics":{"latency_ms":7}}\r\n' >"$tmp/bom.jsonl"
+expect 0 "" "BOM and CRLF" -- panels -f json "$tmp/bom.jsonl"
+n=$((n + 1))
+if grep -q '"records": {"total": 2, "invalid_json": 0,' "$tmp/out" &&
+    grep -q '"count": 2, "p50": 6.0,' "$tmp/out"; then
+	echo "ok $n - a BOM and CRLF line ends: two valid records"
+else
+	echo "not ok $n - a BOM and CRLF line ends: two valid records"
+	grep -E '"records"|"count"' "$tmp/out" | sed 's/^/#   /'
+fi
+
 echo "1..$n"
