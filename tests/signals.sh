@@ -41,11 +41,13 @@ for sig in TERM HUP INT SEGV; do
 		echo "not ok $n - $sig: the dashboard did not start"
 		continue
 	fi
-	pid=$(pgrep -n -f "sig.jsonl" | head -1)
-	# pgrep may find the shell running it; pick the logdive process
-	for p in $(pgrep -f "sig.jsonl"); do
-		[ "$(cat /proc/$p/comm 2>/dev/null)" = "logdive" ] && pid=$p
+	# the logdive process reading this run's file (no pgrep on minimal systems)
+	pid=
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = logdive ] || continue
+		tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qF "$tmp/sig.jsonl" && pid=${d#/proc/}
 	done
+	[ -n "$pid" ] || { echo "not ok $n - $sig: no logdive process found"; continue; }
 	kill -s "$sig" "$pid"
 	if wait_screen "ready" 5; then
 		screen=$(tm capture-pane -p -t s)
