@@ -886,9 +886,11 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 	enum gmode gm = group_mode(b, q->group_by);
 	int need_line = q->query != NULL || gm == G_LINE;
 	struct linequery qc;
+	struct strmap linekeys;
 	int rcode = LD_OK;
 
 	memset(out, 0, sizeof *out);
+	memset(&linekeys, 0, sizeof linekeys);
 	memset(&qc, 0, sizeof qc);
 	pthread_rwlock_rdlock(&fb->lock);
 	if (resolve_range(fb, q, &r) != 0) {
@@ -966,9 +968,16 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 				} else if (gm == G_VERSION) {
 					row.group = row.version;
 					row.grouplen = row.versionlen;
-				} else
+				} else {
+					/* the builder wants stable (interned) key pointers */
 					row.group = linequery_first(&qc, q->group_by, line, rr->len,
 					    &row.grouplen);
+					if (row.group != NULL) {
+						uint32_t id = strmap_intern(&linekeys, row.group,
+						    row.grouplen);
+						row.group = linekeys.keys[id];
+					}
+				}
 				rc.total++;
 				if (rr->flags & REC_NAIVE)
 					rc.naive_time++;
@@ -984,6 +993,7 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 	pthread_rwlock_unlock(&fb->lock);
 	linequery_free(&qc);
 	panels_builder_finish(pb, out);
+	strmap_free(&linekeys);
 	out->records = rc;
 	out->latency_field = xstrdup(b->map.npaths[ROLE_LATENCY] ? b->map.paths[ROLE_LATENCY][0] : "");
 	out->group_by = xstrdup(q->group_by ? q->group_by :

@@ -126,6 +126,30 @@ fi
 "$LOGDIVE" trace corr-a -f json --no-index "$trace" >"$tmp/want" 2>/dev/null
 same "$tmp/want" "the trace from the index equals the trace from a scan"
 
+# -g with any field (read from each line): counts per value, checked in Python.
+sample=$srcdir/share/samples/incident.jsonl.gz
+expect 0 "" "-g event_type" -- panels -g event_type -f json "$sample"
+n=$((n + 1))
+if "${PYTHON3:-python3}" - "$sample" "$tmp/out" <<'PY'
+import gzip, json, sys
+want = {}
+for line in gzip.open(sys.argv[1], "rt", encoding="utf-8", errors="replace"):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if not isinstance(o, dict) or not isinstance(o.get("timestamp"), str):
+        continue
+    lat = (o.get("inference_metrics") or {}).get("latency_ms")
+    if isinstance(lat, (int, float)) and not isinstance(lat, bool):
+        k = o.get("event_type", "(none)")
+        want[k] = want.get(k, 0) + 1
+got = {g["key"]: g["count"] for g in json.load(open(sys.argv[2]))["latency"]["groups"]}
+sys.exit(0 if got == want else 1)
+PY
+then echo "ok $n - -g event_type: the counts per value"
+else echo "not ok $n - -g event_type: the counts per value"; fi
+
 # A UTF-8 byte-order mark and CRLF line ends are not bad input.
 printf '\357\273\277{"timestamp":"2026-02-27T03:00:00Z","inference_metrics":{"latency_ms":5}}\r\n{"timestamp":"2026-02-27T03:00:01Z","inference_metrics":{"latency_ms":7}}\r\n' >"$tmp/bom.jsonl"
 expect 0 "" "BOM and CRLF" -- panels -f json "$tmp/bom.jsonl"
