@@ -1,0 +1,3 @@
+#include "config.h"
+#include "tests/unit/tap.h"
+int main(void) { return tap_done(); }
