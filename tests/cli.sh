@@ -150,6 +150,21 @@ PY
 then echo "ok $n - -g event_type: the counts per value"
 else echo "not ok $n - -g event_type: the counts per value"; fi
 
+# A source named in the config file; a secret in the config is refused.
+mkdir -p "$tmp/cfg/logdive"
+printf '{"logdive_config": 1, "sources": {"tiny": {"url": "%s"}}}\n' "$tiny" \
+    >"$tmp/cfg/logdive/config"
+XDG_CONFIG_HOME=$tmp/cfg expect 0 "" "a config source by name" -- panels -f json tiny
+n=$((n + 1))
+if grep -q '"records": {"total": 11,' "$tmp/out"; then echo "ok $n - the named source is read"
+else echo "not ok $n - the named source is read"; head -5 "$tmp/out" | sed 's/^/#   /'; fi
+printf '{"sources": {"x": {"url": "%s", "password": "hunter2"}}}\n' "$tiny" >"$tmp/bad.json"
+expect 2 "secrets do not go in the config file" "a password in the config is refused" -- \
+    panels -c "$tmp/bad.json" x
+n=$((n + 1))
+if grep -q hunter2 "$tmp/err"; then echo "not ok $n - the refused secret is not echoed"
+else echo "ok $n - the refused secret is not echoed"; fi
+
 # A UTF-8 byte-order mark and CRLF line ends are not bad input.
 printf '\357\273\277{"timestamp":"2026-02-27T03:00:00Z","inference_metrics":{"latency_ms":5}}\r\n{"timestamp":"2026-02-27T03:00:01Z","inference_metrics":{"latency_ms":7}}\r\n' >"$tmp/bom.jsonl"
 expect 0 "" "BOM and CRLF" -- panels -f json "$tmp/bom.jsonl"

@@ -3,6 +3,7 @@
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 #include "queries/mapping.h"
+#include "backends/config.h"
 #include "backends/linequery.h"
 #include "tui/output.h"
 #include "queries/query.h"
@@ -27,6 +28,7 @@ static const struct option long_opts[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "mapping", required_argument, NULL, 'm' },
+	{ "config", required_argument, NULL, 'c' },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
@@ -47,7 +49,8 @@ cli_usage(FILE *out)
 "       logdive requests [OPTIONS] SOURCE...     matching records\n"
 "       logdive trace ID [OPTIONS] SOURCE...     the trace of a correlation/request id\n"
 "\n"
-"SOURCE is a JSON-lines file (plain or .gz), a glob, or - for standard input.\n"
+"SOURCE is a JSON-lines file (plain or .gz), a glob, - for standard input, or\n"
+"the name of a source in the config file.\n"
 "Several sources are merged by time.\n"
 "\n"
 "Options:\n"
@@ -61,6 +64,8 @@ cli_usage(FILE *out)
 "                        model_metadata.serving_variant); a unique suffix will do\n"
 "  -f, --format FMT      table, json, jsonl or csv (default table)\n"
 "  -m, --mapping FILE    JSON file mapping roles to field paths (see logdive(1))\n"
+"  -c, --config FILE     config file with named sources (default\n"
+"                        $XDG_CONFIG_HOME/logdive/config, if it exists)\n"
 "      --follow          keep reading lines appended to the files\n"
 "      --limit N         at most N records (requests)\n"
 "      --sort KEY        requests order: time, -time, latency, -latency\n"
@@ -73,7 +78,8 @@ cli_usage(FILE *out)
 "  -V, --version         the version\n"
 "\n"
 "Exit status: 0 success, 1 no match, 2 usage or query error, 3 source error.\n"
-"Environment: XDG_CACHE_HOME (index), NO_COLOR, LOGDIVE_NOW (fixed 'now').\n"
+"Environment: XDG_CONFIG_HOME (config), XDG_CACHE_HOME (index), NO_COLOR,\n"
+"LOGDIVE_NOW (fixed 'now').\n"
 "See logdive(1) for the query language, keys and the mapping file.\n", out);
 }
 
@@ -116,7 +122,7 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 	}
 	optind = first;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":q:t:b:g:f:m:hV", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":q:t:b:g:f:m:c:hV", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'q': c->query = optarg; break;
 		case 't': c->range = optarg; break;
@@ -132,6 +138,7 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 				    "json, jsonl or csv", optarg);
 			break;
 		case 'm': c->mapping = optarg; break;
+		case 'c': c->config = optarg; break;
 		case OPT_FOLLOW: c->follow = 1; break;
 		case OPT_LIMIT: {
 			size_t n;
@@ -211,22 +218,41 @@ cli_open(const struct cli *c, struct ld_err *err)
 {
 	struct mapping m;
 	struct backend_opts o;
-	struct backend *b;
+	struct backend *b = NULL;
+	struct config cfg;
+	const char **names;
+	const char *mapfile = c->mapping;
 
-	mapping_default(&m);
-	if (c->mapping && mapping_load(&m, c->mapping, err) != LD_OK) {
-		mapping_free(&m);
+	if (config_load(&cfg, c->config, err) != LD_OK)
 		return NULL;
+	/* a name that is not a file may be a source of the config file */
+	names = xcalloc(c->nsources + 1, sizeof *names);
+	for (size_t i = 0; i < c->nsources; i++) {
+		const struct source_def *sd = NULL;
+		names[i] = c->sources[i];
+		if (strcmp(names[i], "-") != 0 && access(names[i], F_OK) != 0)
+			sd = config_source(&cfg, names[i]);
+		if (sd != NULL) {
+			names[i] = sd->url;
+			if (mapfile == NULL)
+				mapfile = sd->mapping;
+		}
 	}
+	mapping_default(&m);
+	if (mapfile && mapping_load(&m, mapfile, err) != LD_OK)
+		goto out;
 	memset(&o, 0, sizeof o);
-	o.sources = c->sources;
+	o.sources = names;
 	o.nsources = c->nsources;
 	o.map = &m;
 	o.max_line = c->max_line;
 	o.follow = c->follow;
 	o.cache_dir = c->no_index ? "" : NULL;
 	b = backend_open(&o, err);
+out:
 	mapping_free(&m);
+	free(names);
+	config_free(&cfg);
 	return b;
 }
 

@@ -16,6 +16,7 @@ struct cli {
 	const char	*group;		/* -g, as typed */
 	int		 format;	/* -f, enum out_format */
 	const char	*mapping;	/* -m */
+	const char	*config;	/* -c; NULL: the default file if there is one */
 	int		 follow;
 	size_t		 limit;		/* 0: all */
 	size_t		 max_line;	/* bytes */
