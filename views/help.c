@@ -51,7 +51,7 @@ static const struct {
 	{ "Enter Space", "fold / unfold the object or array" },
 	{ "Left Right", "fold (or go to the parent) / unfold (or go in)" },
 	{ "E C", "unfold everything / fold everything" },
-	{ "T", "the trace of this record" },
+	{ "T", "the trace of this record (or Enter on its correlation/request id)" },
 	{ NULL, "Trace" },
 	{ "Enter", "the record of that step" },
 	{ "s", "go to the slowest step (the largest gap, marked)" },

@@ -361,7 +361,12 @@ rec_key(struct view *v, int key)
 		if (n != NULL && is_container(n->j)) {
 			n->open = !n->open;
 			relayout(r, n);
-		}
+		} else if (key == K_ENTER && n != NULL && json_is_string(n->j) &&
+		    ((r->h.trace_id && strcmp(json_string_value(n->j), r->h.trace_id) == 0) ||
+		    (r->h.request_id &&
+		    strcmp(json_string_value(n->j), r->h.request_id) == 0)))
+			/* Enter on the correlation or request id: its trace (DESIGN §6) */
+			app_push(v->app, trace_new(v->app, json_string_value(n->j)));
 		return 1;
 	case K_LEFT: case 'h':
 		if (n == NULL)
