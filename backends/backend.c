@@ -79,16 +79,25 @@ backend_open(const struct backend_opts *o, struct ld_err *err)
 		    "standard input, es+https://… or loki+https://…");
 		return NULL;
 	}
+	size_t nes = 0;
 	for (size_t i = 0; i < o->nsources; i++) {
 		const char *s = o->sources[i];
-		if (has_prefix(s, "es+") || has_prefix(s, "loki+") ||
-		    has_prefix(s, "http://") || has_prefix(s, "https://")) {
-			err_set(err, LD_EUSAGE, "%s: Elasticsearch and Loki sources are not "
-			    "supported yet in this build; use JSON-lines files",
-			    has_prefix(s, "es+") ? "es+" : has_prefix(s, "loki+") ? "loki+" : "http");
+		if (has_prefix(s, "es+"))
+			nes++;
+		else if (has_prefix(s, "loki+") || has_prefix(s, "http://") ||
+		    has_prefix(s, "https://")) {
+			err_set(err, LD_EUSAGE, "%s: %s", s, has_prefix(s, "loki+") ?
+			    "Loki sources are not supported yet in this build" :
+			    "say which server this is: es+https://HOST:9200/INDEX-PATTERN");
 			return NULL;
 		}
 	}
+	if (nes > 0 && nes != o->nsources) {
+		err_set(err, LD_EUSAGE, "Elasticsearch and file sources cannot be mixed");
+		return NULL;
+	}
+	if (nes > 0)
+		ops = &es_backend_ops;
 	struct backend *b = xcalloc(1, sizeof *b);
 	b->ops = ops;
 	if (o->map) {

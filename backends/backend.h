@@ -123,5 +123,6 @@ struct backend	*backend_open(const struct backend_opts *o, struct ld_err *err);
 void		 backend_close(struct backend *b);
 
 extern const struct backend_ops file_backend_ops;
+extern const struct backend_ops es_backend_ops;
 
 #endif

@@ -52,7 +52,9 @@ struct http_conf {
 	long	 connect_timeout_ms;	/* TCP + TLS handshake */
 	long	 timeout_ms;		/* one whole attempt, connect included */
 	size_t	 max_body;		/* a bigger response body is refused */
-	int	 max_retries;		/* retries after the first attempt */
+	int	 max_retries;		/* retries after the first attempt, of
+					 * 429, 502, 503, 504 and of connections
+					 * reset or closed without an answer */
 	long	 backoff_ms;
 	long	 max_wait_ms;		/* a longer Retry-After is not waited */
 	int	 max_parallel;
@@ -98,8 +100,8 @@ int	http_conf_from_env(struct http_conf *c, enum http_env which,
 
 /* Read a secret from a file (a token, a password): the file must be a
  * regular file not accessible to group or others (mode 0600 or stricter),
- * else LD_EUSAGE "NAME: PATH is readable by others (mode 0644) — chmod 600
- * PATH". Trailing white space is dropped; at most 64 KiB. *out is the
+ * else LD_EUSAGE "NAME: PATH is accessible by others (mode 0644) — chmod
+ * 600 PATH". Trailing white space is dropped; at most 64 KiB. *out is the
  * caller's to free (wipe it first: http_wipe_free). name is what the
  * message calls the setting (e.g. "LOKI_BEARER_TOKEN_FILE"). */
 int	http_read_secret_file(const char *path, const char *name, char **out,
@@ -107,7 +109,7 @@ int	http_read_secret_file(const char *path, const char *name, char **out,
 void	http_wipe_free(char *s);
 
 /* The credential for messages: "no credentials", "API key from
- * ES_API_KEY", "basic auth as ES_USERNAME/ES_PASSWORD"... Never the value.
+ * ES_API_KEY", "basic auth from ES_USERNAME/ES_PASSWORD"... Never the value.
  * Returns out (>= 128 bytes is enough). */
 char	*http_auth_desc(const struct http_conf *c, char *out, size_t outlen);
 
@@ -126,6 +128,8 @@ struct http_client *http_client_new(const struct http_conf *c);
 void	 http_client_free(struct http_client *cl);
 const struct http_conf *http_client_conf(const struct http_client *cl);
 
+struct http_resp;
+
 struct http_req {
 	const char	*method;	/* NULL: GET, or POST with a body */
 	const char	*url;		/* http:// or https:// */
@@ -134,6 +138,11 @@ struct http_req {
 	/* "Name: value" lines after the client's, NULL-terminated; may be
 	 * NULL. A body without a Content-Type here goes as application/json. */
 	const char *const *headers;
+	/* May a 429/502/503/504 be retried? NULL: yes. Called with the
+	 * answer (body included), e.g. to refuse an Elasticsearch circuit
+	 * breaker with "durability": "PERMANENT". */
+	int		(*can_retry)(const struct http_resp *r, void *arg);
+	void		*arg;
 };
 
 struct http_resp {
@@ -151,15 +160,20 @@ struct http_resp {
 
 void	http_resp_free(struct http_resp *r);
 
-/* Send one request. resp is filled (free it with http_resp_free, also
- * after an error). cancel (may be NULL) is polled at least every 50 ms,
- * during transfers and during waits; a non-zero value ends the request.
+/* Send one request. resp need not be initialised: it is overwritten
+ * (free it with http_resp_free, also after an error). cancel (may be
+ * NULL) is polled at least every 50 ms, during transfers and during
+ * waits; a non-zero value ends the request.
  * Returns LD_OK when a response came, whatever its status — including a
  * 429/503 that could not be retried because its Retry-After exceeds
- * max_wait_ms; LD_ECANCEL ("cancelled"); or LD_ESOURCE with one line
- * (see the messages in http.c): cannot connect, host not found, TLS,
- * timeouts, body too large, cut short, reset, and "still 503 ... after 3
- * retries" (then resp holds that last answer too). */
+ * max_wait_ms; LD_ECANCEL ("cancelled"); LD_EUSAGE for a URL that is
+ * not http(s); or LD_ESOURCE with one line (transport_err in http.c):
+ * cannot connect (refused, no route, connect timeout), host not found,
+ * TLS (untrusted certificate, wrong name, handshake, CA file, client
+ * certificate), request timeout, body too large, cut short, reset, and
+ * "still 503 ... after 3 retries" (then resp holds that last answer
+ * too). Messages show the URL redacted, its query as "?…", and only
+ * scheme://host:port for connection problems. */
 int	http_request(struct http_client *cl, const struct http_req *req,
 	    struct http_resp *resp, _Atomic int *cancel, struct ld_err *err);
 
@@ -172,12 +186,13 @@ int	http_batch(struct http_client *cl, const struct http_req *reqs,
 	    _Atomic int *cancel);
 
 /* The generic message for an HTTP status >= 300, for a backend with
- * nothing better to say: "URL: 404 Not Found: TYPE: REASON" from an
+ * nothing better to say (url as in the messages above): "URL: 404 Not
+ * Found: TYPE: REASON" from an
  * Elasticsearch error envelope, the "error" or "message" string of another
  * JSON body, a text body's first line, or an HTML page's title (at most
  * 200 bytes, control characters escaped); 401/403 add the credential
- * (http_auth_desc); a 3xx says where it points and that redirects are not
- * followed. Returns LD_ESOURCE. */
+ * (http_auth_desc); 429/503 add Retry-After's wait; a 3xx says where it
+ * points and that redirects are not followed. Returns LD_ESOURCE. */
 int	http_status_err(const struct http_client *cl, const char *url,
 	    const struct http_resp *r, struct ld_err *err);
 

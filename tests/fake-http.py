@@ -16,7 +16,8 @@ carried it):
   /trickle?n=N                       N bytes (default 10), one per second
   /truncated                         Content-Length 100, 10 bytes, close
   /reset                             Content-Length 1000, 10 bytes, RST
-  /big?mb=N                          a body of N MiB (may be fractional)
+  /big?mb=N&nolength=1               a body of N MiB (may be fractional),
+                                     without Content-Length if nolength
   /echo                              the request as JSON: method, path,
                                      headers, body
   /redirect?to=URL                   302 to URL
@@ -87,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         key = q.get("key")
-        if key is not None:
+        if key is not None and u.path != "/hits":
             with lock:
                 hits[key] = hits.get(key, 0) + 1
         p = u.path
@@ -154,7 +155,12 @@ class Handler(BaseHTTPRequestHandler):
             size = int(float(q.get("mb", "1")) * 1048576)
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(size))
+            if "nolength" in q:
+                # the body ends when the connection closes
+                self.close_connection = True
+                self.send_header("Connection", "close")
+            else:
+                self.send_header("Content-Length", str(size))
             self.end_headers()
             chunk = b"y" * 65536
             try:

@@ -3,7 +3,7 @@
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 #include "queries/mapping.h"
-#include "backends/config.h"
+#include "backends/conffile.h"
 #include "backends/linequery.h"
 #include "tui/output.h"
 #include "queries/query.h"

@@ -1,7 +1,7 @@
 /* The config file: named sources, secrets only by name, mode checks. */
 #include "config.h"
 #include "tests/unit/tap.h"
-#include "backends/config.h"
+#include "backends/conffile.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "backends/config.h"
+#include "backends/conffile.h"
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 

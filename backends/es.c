@@ -1,0 +1,556 @@
+/* The Elasticsearch / OpenSearch backend (issue 3): the server does the
+ * aggregation. Requests and responses are built and read by es_dsl.c and
+ * sent by http.c; this file holds the session: the source URL, the
+ * server's version and fields, the role fields, and the records shown. */
+#include "config.h"
+#include "backends/backend.h"
+#include "backends/es_dsl.h"
+#include "backends/http.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
+#include "lib/xalloc.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ES_PAGE		1000	/* hits per page */
+#define ES_MAX_HITS	100000	/* a list never holds more (say so) */
+
+struct esb {
+	struct http_client *cl;
+	char		*base;		/* http(s)://host:port, no trailing slash */
+	char		*pattern;	/* index pattern, as given */
+	char		*shown;		/* the source for messages (redacted) */
+	struct es_fields f;
+	const char	*role[ROLE_COUNT];	/* full paths in the mapping, or NULL */
+	int		 have_extent;
+	struct time_range extent;
+	pthread_mutex_t	 mu;		/* guards recs */
+	char		**recs;		/* record texts handed out by hits */
+	size_t		 nrecs, cap;
+};
+
+/* ---- helpers ---- */
+
+static int
+has_prefix(const char *s, const char *p)
+{
+	return strncasecmp(s, p, strlen(p)) == 0;
+}
+
+static int
+es_get(struct backend *b, const char *method, const char *path, const char *body,
+    size_t len, const char *ctype, json_t **out, long *status, struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	struct http_resp r;
+	char *url = xasprintf("%s%s", e->base, path);
+	const char *hdr[2] = { NULL, NULL };
+	char *h = NULL;
+	struct http_req req = { method, url, body, len, NULL, NULL, NULL };
+	json_error_t je;
+	int rc;
+
+	if (ctype) {
+		h = xasprintf("Content-Type: %s", ctype);
+		hdr[0] = h;
+		req.headers = hdr;
+	}
+	*out = NULL;
+	rc = http_request(e->cl, &req, &r, &b->cancel, err);
+	free(h);
+	if (rc != LD_OK) {
+		http_resp_free(&r);
+		free(url);
+		return rc;
+	}
+	*status = r.status;
+	*out = json_loadb(r.body.p ? r.body.p : "", r.body.len, 0, &je);
+	if (r.status >= 300) {
+		char *shown = http_redact_url(url);
+		if (r.status == 404 && *out && strstr(r.body.p, "index_not_found"))
+			rc = err_set(err, LD_ESOURCE, "Elasticsearch at %s: no index matches "
+			    "'%s': check the index pattern", e->shown, e->pattern);
+		else
+			rc = http_status_err(e->cl, url, &r, err);
+		free(shown);
+		json_decref(*out);
+		*out = NULL;
+	} else if (*out == NULL)
+		rc = err_set(err, LD_ESOURCE, "Elasticsearch at %s answered %ld with a body "
+		    "that is not JSON (%s): a proxy in the way?", e->shown, r.status, je.text);
+	http_resp_free(&r);
+	free(url);
+	return rc;
+}
+
+/* A value at a dotted path of a document, also through keys with dots. */
+static json_t *
+doc_get(json_t *o, const char *path)
+{
+	if (!json_is_object(o))
+		return NULL;
+	json_t *v = json_object_get(o, path);
+	if (v)
+		return v;
+	const char *dot = path;
+	while ((dot = strchr(dot, '.')) != NULL) {
+		char *head = xstrndup(path, (size_t)(dot - path));
+		json_t *sub = json_object_get(o, head);
+		free(head);
+		if (sub && (v = doc_get(sub, dot + 1)) != NULL)
+			return v;
+		dot++;
+	}
+	return NULL;
+}
+
+static char *
+doc_string(json_t *src, const struct backend *b, enum role r)
+{
+	for (size_t i = 0; i < b->map.npaths[r]; i++) {
+		json_t *v = doc_get(src, b->map.paths[r][i]);
+		if (json_is_string(v))
+			return xstrdup(json_string_value(v));
+		if (json_is_number(v) || json_is_boolean(v))
+			return json_dumps(v, JSON_ENCODE_ANY);
+	}
+	return NULL;
+}
+
+static json_t *
+doc_role(json_t *src, const struct backend *b, enum role r)
+{
+	for (size_t i = 0; i < b->map.npaths[r]; i++) {
+		json_t *v = doc_get(src, b->map.paths[r][i]);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+/* Keep a record's text (its _source with _index and _id); returns its id. */
+static uint64_t
+keep_record(struct esb *e, json_t *hit)
+{
+	json_t *src = json_deep_copy(json_object_get(hit, "_source"));
+	if (!json_is_object(src)) {
+		json_decref(src);
+		src = json_object();
+	}
+	json_t *ix = json_object_get(hit, "_index"), *id = json_object_get(hit, "_id");
+	if (ix)
+		json_object_set(src, "_index", ix);
+	if (id)
+		json_object_set(src, "_id", id);
+	char *text = json_dumps(src, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(src);
+	pthread_mutex_lock(&e->mu);
+	if (e->nrecs == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 256;
+		e->recs = xreallocarray(e->recs, e->cap, sizeof *e->recs);
+	}
+	uint64_t n = e->nrecs;
+	e->recs[e->nrecs++] = text;
+	pthread_mutex_unlock(&e->mu);
+	return n;
+}
+
+static void
+fill_hit(struct backend *b, struct hit *h, json_t *hit, const char *group_field)
+{
+	struct esb *e = b->priv;
+	json_t *src = json_object_get(hit, "_source"), *v;
+	int naive = 0;
+
+	h->loc[0] = keep_record(e, hit);
+	if ((v = doc_role(src, b, ROLE_TIME)) != NULL) {
+		if (json_is_string(v))
+			time_parse_iso(json_string_value(v), json_string_length(v), &h->t, &naive);
+		else if (json_is_number(v))
+			time_from_epoch_number(json_number_value(v), &h->t);
+		h->naive_time = naive;
+	}
+	if ((v = doc_role(src, b, ROLE_LATENCY)) != NULL && json_is_number(v))
+		h->latency = json_number_value(v);
+	if ((v = doc_role(src, b, ROLE_CONFIDENCE)) != NULL) {
+		if (json_is_number(v))
+			h->confidence = json_number_value(v);
+		else if (json_is_array(v) && json_array_size(v) > 0) {
+			double s = 0;
+			size_t i, n = 0;
+			json_t *x;
+			json_array_foreach(v, i, x) {
+				if (!json_is_number(x))
+					break;
+				s += json_number_value(x);
+				n++;
+			}
+			if (n == json_array_size(v))
+				h->confidence = s / (double)n;
+		}
+	}
+	h->service = doc_string(src, b, ROLE_SERVICE);
+	if (group_field) {
+		json_t *g = doc_get(src, group_field);
+		if (json_is_string(g))
+			h->group = xstrdup(json_string_value(g));
+		else if (g && !json_is_null(g))
+			h->group = json_dumps(g, JSON_ENCODE_ANY);
+	} else
+		h->group = doc_string(src, b, ROLE_GROUP);
+	h->level = doc_string(src, b, ROLE_LEVEL);
+	h->message = doc_string(src, b, ROLE_MESSAGE);
+	h->event = doc_string(src, b, ROLE_EVENT);
+	h->trace_id = doc_string(src, b, ROLE_TRACE_ID);
+	h->request_id = doc_string(src, b, ROLE_REQUEST_ID);
+}
+
+/* ---- vtable ---- */
+
+static int
+es_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
+{
+	struct esb *e = xcalloc(1, sizeof *e);
+	struct http_conf conf;
+	const char *s = o->sources[0];
+	const char *rest, *slash;
+
+	b->priv = e;
+	pthread_mutex_init(&e->mu, NULL);
+	if (o->nsources != 1)
+		return err_set(err, LD_EUSAGE, "one Elasticsearch source at a time (a "
+		    "comma-separated index pattern reaches several indices)");
+	rest = s + 3;				/* after "es+" */
+	if (!has_prefix(rest, "http://") && !has_prefix(rest, "https://"))
+		return err_set(err, LD_EUSAGE, "%s: use es+https://HOST:9200/INDEX-PATTERN "
+		    "(or es+http://)", s);
+	const char *hostpart = strstr(rest, "://") + 3;
+	slash = strchr(hostpart, '/');
+	const char *at = strchr(hostpart, '@');
+	if (at && (slash == NULL || at < slash))
+		return err_set(err, LD_EUSAGE, "credentials do not go in the URL (they would "
+		    "show in ps and shell history): set ES_API_KEY, or ES_USERNAME and "
+		    "ES_PASSWORD");
+	if (slash == NULL || slash[1] == '\0')
+		return err_set(err, LD_EUSAGE, "%s: name the index pattern, e.g. "
+		    "es+https://es:9200/ml-inference-*", s);
+	e->base = xstrndup(rest, (size_t)(slash - rest));
+	e->pattern = xstrdup(slash + 1);
+	e->shown = http_redact_url(e->base);
+	http_conf_init(&conf);
+	http_conf_set(&conf.ca_hint, "ES_CA_CERT");
+	if (http_conf_from_env(&conf, HTTP_ENV_ES, err) != LD_OK) {
+		http_conf_free(&conf);
+		return err->status;
+	}
+	e->cl = http_client_new(&conf);
+	http_conf_free(&conf);
+	return LD_OK;
+}
+
+static int
+es_load(struct backend *b, struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	json_t *info = NULL, *mapping = NULL;
+	long status;
+	int rc;
+	char *path;
+
+	if ((rc = es_get(b, "GET", "/", NULL, 0, NULL, &info, &status, err)) != LD_OK)
+		goto out;
+	if ((rc = es_server_version(info, &e->f, err)) != LD_OK)
+		goto out;
+	int version = e->f.version, os = e->f.opensearch;
+	path = xasprintf("/%s/_mapping", e->pattern);
+	rc = es_get(b, "GET", path, NULL, 0, NULL, &mapping, &status, err);
+	free(path);
+	if (rc != LD_OK)
+		goto out;
+	if ((rc = es_fields_from_mapping(mapping, &e->f, err)) != LD_OK)
+		goto out;
+	e->f.version = version;
+	e->f.opensearch = os;
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		for (size_t i = 0; i < b->map.npaths[r] && e->role[r] == NULL; i++)
+			if (es_fields_find(&e->f, b->map.paths[r][i]) != NULL)
+				e->role[r] = b->map.paths[r][i];
+	}
+	if (e->role[ROLE_TIME] == NULL) {
+		rc = err_set(err, LD_ESOURCE, "the indices of '%s' have no time field (%s): "
+		    "map one with -m", e->pattern, b->map.paths[ROLE_TIME][0]);
+		goto out;
+	}
+out:
+	json_decref(info);
+	json_decref(mapping);
+	b->progress.done = 1;
+	return rc;
+}
+
+static int
+es_fields_op(struct backend *b, const char *const **paths, size_t *n)
+{
+	struct esb *e = b->priv;
+	*paths = es_fields_paths(&e->f, n);
+	return LD_OK;
+}
+
+/* The data's extent, when no range is given: min and max of the time field. */
+static int
+es_extent(struct backend *b, const struct q_node *q, struct time_range *r,
+    struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	json_t *res = NULL;
+	long status;
+
+	if (e->have_extent && q == NULL) {
+		*r = e->extent;
+		return LD_OK;
+	}
+	json_t *query = es_query_in_range(q, &e->f, e->role[ROLE_TIME], NULL, err);
+	if (query == NULL)
+		return err->status;
+	json_t *body = json_pack("{s:i, s:o, s:{s:{s:{s:s}}, s:{s:{s:s}}}}", "size", 0,
+	    "query", query, "aggs", "lo", "min", "field", e->role[ROLE_TIME],
+	    "hi", "max", "field", e->role[ROLE_TIME]);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	char *path = xasprintf("/%s/_search", e->pattern);
+	int rc = es_get(b, "POST", path, text, strlen(text), "application/json", &res,
+	    &status, err);
+	free(path);
+	free(text);
+	if (rc != LD_OK)
+		return rc;
+	json_t *lo = json_object_get(json_object_get(json_object_get(res, "aggregations"),
+	    "lo"), "value");
+	json_t *hi = json_object_get(json_object_get(json_object_get(res, "aggregations"),
+	    "hi"), "value");
+	if (!json_is_number(lo) || !json_is_number(hi)) {
+		json_decref(res);
+		return err_set(err, LD_NOMATCH, "no record with a time in '%s'", e->pattern);
+	}
+	int64_t a = (int64_t)json_number_value(lo) * NS_PER_MS;
+	int64_t z = (int64_t)json_number_value(hi) * NS_PER_MS;
+	json_decref(res);
+	r->start = time_floor(a, NS_PER_SEC);
+	r->end = time_floor(z, NS_PER_SEC) + NS_PER_SEC;
+	if (q == NULL) {
+		e->extent = *r;
+		e->have_extent = 1;
+	}
+	return LD_OK;
+}
+
+static int
+es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
+    struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	struct es_dash d;
+	json_t *res = NULL;
+	long status;
+	char note[256] = "";
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	memset(&d, 0, sizeof d);
+	d.range = q->range;
+	if (!q->has_range && (rc = es_extent(b, q->query, &d.range, err)) != LD_OK)
+		return rc;
+	d.index = e->pattern;
+	d.time_field = e->role[ROLE_TIME];
+	d.latency_field = e->role[ROLE_LATENCY];
+	d.group_field = q->group_by ? q->group_by : e->role[ROLE_GROUP];
+	d.version_field = e->role[ROLE_VERSION];
+	d.conf_field = e->role[ROLE_CONFIDENCE];
+	d.cache_field = e->role[ROLE_CACHE_HIT];
+	d.level_field = e->role[ROLE_LEVEL];
+	d.drift_field = e->role[ROLE_DRIFT];
+	d.query = q->query;
+	d.bucket = q->bucket ? q->bucket : bucket_auto(&d.range);
+	char *body = es_msearch_dashboard(&d, &e->f, err);
+	if (body == NULL)
+		return err->status;
+	rc = es_get(b, "POST", "/_msearch", body, strlen(body), "application/x-ndjson",
+	    &res, &status, err);
+	free(body);
+	if (rc != LD_OK)
+		return rc;
+	rc = es_parse_dashboard(res, &d, &e->f, out, note, sizeof note, err);
+	json_decref(res);
+	if (note[0])
+		snprintf(b->warning, sizeof b->warning, "%s", note);
+	return rc;
+}
+
+/* Walk pages of body_fn's searches; hits go to out (at most limit, 0: the
+ * cap). */
+static int
+walk(struct backend *b, struct es_search *s, const char *id_field, const char *id,
+    size_t limit, struct hitlist *out, struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	json_t *after = NULL;
+	size_t want = limit ? limit : ES_MAX_HITS;
+	int rc = LD_OK;
+	char *path = xasprintf("/%s/_search", e->pattern);
+
+	out->total = 0;
+	while (out->n < want) {
+		json_t *body, *res = NULL;
+		long status;
+		s->size = want - out->n < ES_PAGE ? want - out->n : ES_PAGE;
+		s->search_after = after;
+		body = id ? es_trace_body(s, id_field, id, &e->f, err) :
+		    es_search_body(s, &e->f, err);
+		if (body == NULL) {
+			rc = err->status;
+			break;
+		}
+		char *text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		rc = es_get(b, "POST", path, text, strlen(text), "application/json", &res,
+		    &status, err);
+		free(text);
+		if (rc != LD_OK)
+			break;
+		json_t *hits = json_object_get(res, "hits");
+		json_t *total = json_object_get(json_object_get(hits, "total"), "value");
+		if (after == NULL && json_is_integer(total))
+			out->total = (size_t)json_integer_value(total);
+		json_t *arr = json_object_get(hits, "hits");
+		size_t i, n = json_array_size(arr);
+		json_t *hit;
+		json_array_foreach(arr, i, hit) {
+			fill_hit(b, hitlist_push(out), hit, s->group_field);
+			if (out->n >= want)
+				break;
+		}
+		json_decref(after);
+		after = n ? json_deep_copy(json_object_get(json_array_get(arr, n - 1), "sort")) :
+		    NULL;
+		json_decref(res);
+		if (n < s->size || after == NULL)
+			break;
+		if (b->cancel) {
+			rc = err_set(err, LD_ECANCEL, "cancelled");
+			break;
+		}
+	}
+	json_decref(after);
+	free(path);
+	if (out->total < out->n)
+		out->total = out->n;
+	return rc;
+}
+
+static int
+es_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
+    struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	struct es_search s;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	s.time_field = e->role[ROLE_TIME];
+	s.latency_field = e->role[ROLE_LATENCY];
+	s.query = rq->q.query;
+	s.range = rq->q.has_range ? &rq->q.range : NULL;
+	s.group_field = rq->q.group_by ? rq->q.group_by : e->role[ROLE_GROUP];
+	s.group_value = rq->group_value;
+	s.min_latency = rq->min_latency;
+	s.sort = rq->sort;
+	rc = walk(b, &s, NULL, NULL, rq->limit, out, err);
+	if (rc == LD_OK && out->n == 0)
+		return err_set(err, LD_NOMATCH, "no matching records");
+	return rc;
+}
+
+static int
+es_trace(struct backend *b, const char *id, struct hitlist *out, struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	struct es_search s;
+	int rc = LD_OK;
+
+	if (!b->progress.done)
+		return err_set(err, LD_EAGAIN, "load first");
+	memset(&s, 0, sizeof s);
+	s.time_field = e->role[ROLE_TIME];
+	s.sort = SORT_TIME_ASC;
+	s.min_latency = NAN;
+	if (e->role[ROLE_TRACE_ID])
+		rc = walk(b, &s, e->role[ROLE_TRACE_ID], id, 0, out, err);
+	if (rc == LD_OK && out->n == 0 && e->role[ROLE_REQUEST_ID])
+		rc = walk(b, &s, e->role[ROLE_REQUEST_ID], id, 0, out, err);
+	if (rc == LD_OK && out->n == 0)
+		return err_set(err, LD_NOMATCH, "no record has the correlation or request id "
+		    "'%s'", id);
+	return rc;
+}
+
+static char *
+es_record(struct backend *b, const struct hit *h, struct ld_err *err)
+{
+	struct esb *e = b->priv;
+	char *text = NULL;
+
+	pthread_mutex_lock(&e->mu);
+	if (h->loc[0] < e->nrecs)
+		text = xstrdup(e->recs[h->loc[0]]);
+	pthread_mutex_unlock(&e->mu);
+	if (text == NULL)
+		err_set(err, LD_NOMATCH, "the record is no longer held");
+	return text;
+}
+
+static int
+es_poll(struct backend *b, struct ld_err *err)
+{
+	(void)b;
+	(void)err;
+	return 0;
+}
+
+static void
+es_close(struct backend *b)
+{
+	struct esb *e = b->priv;
+	if (e == NULL)
+		return;
+	if (e->cl)
+		http_client_free(e->cl);
+	es_fields_free(&e->f);
+	for (size_t i = 0; i < e->nrecs; i++)
+		free(e->recs[i]);
+	free(e->recs);
+	free(e->base);
+	free(e->pattern);
+	free(e->shown);
+	pthread_mutex_destroy(&e->mu);
+	free(e);
+	b->priv = NULL;
+}
+
+const struct backend_ops es_backend_ops = {
+	.name = "elasticsearch",
+	.open = es_open,
+	.load = es_load,
+	.fields = es_fields_op,
+	.panels = es_panels,
+	.search = es_search,
+	.trace = es_trace,
+	.record = es_record,
+	.poll = es_poll,
+	.close = es_close,
+};
