@@ -273,6 +273,12 @@ es_load(struct backend *b, struct ld_err *err)
 	free(path);
 	if (rc != LD_OK)
 		goto out;
+	if (json_is_object(mapping) && json_object_size(mapping) == 0) {
+		/* a wildcard pattern that matches nothing answers {} */
+		rc = err_set(err, LD_ESOURCE, "Elasticsearch at %s: no index matches '%s': "
+		    "check the index pattern", e->shown, e->pattern);
+		goto out;
+	}
 	if ((rc = es_fields_from_mapping(mapping, &e->f, err)) != LD_OK)
 		goto out;
 	e->f.version = version;
