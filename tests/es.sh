@@ -1,0 +1,161 @@
+#!/bin/sh
+# The Elasticsearch backend against tests/fake-es.py (TAP): on the same
+# generated data, panels, requests and trace equal the file backend's;
+# errors (no such index, connection refused, 401) are one actionable line
+# that never shows the credential.
+# Environment (set by tests/run.sh): LOGDIVE, srcdir, PYTHON3.
+: "${srcdir:=.}" "${PYTHON3:=python3}"
+: "${LOGDIVE:=./logdive}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-es.XXXXXX") || exit 1
+pids=
+trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+XDG_CACHE_HOME=$tmp/cache
+export XDG_CACHE_HOME
+unset ES_API_KEY ES_USERNAME ES_PASSWORD ES_BEARER_TOKEN
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; [ -f "$2" ] && sed 's/^/#   /' "$2" | head -20; }
+
+"$PYTHON3" "$srcdir/tests/gen-logs.py" --requests 2000 --seed 9 --long-line 0 \
+    --out "$tmp/all.jsonl" --truth "$tmp/truth.json" >/dev/null 2>&1 ||
+	{ echo "not ok 1 - gen-logs.py"; exit 1; }
+awk 'NR % 2 == 1' "$tmp/all.jsonl" >"$tmp/a.jsonl"
+awk 'NR % 2 == 0' "$tmp/all.jsonl" >"$tmp/b.jsonl"
+
+# start_fake NAME ARGS...: start a fake server, its port in $tmp/NAME.port
+start_fake() {
+	name=$1
+	shift
+	"$PYTHON3" "$srcdir/tests/fake-es.py" --port-file "$tmp/$name.port" "$@" \
+	    >"$tmp/$name.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	while [ ! -s "$tmp/$name.port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$tmp/$name.port" ]
+}
+start_fake es --index "ml-inference-2026.02.26=$tmp/a.jsonl" \
+    --index "ml-inference-2026.02.27=$tmp/b.jsonl" ||
+	{ echo "not ok 1 - the fake server did not start"; cat "$tmp/es.log"; exit 1; }
+es="es+http://127.0.0.1:$(cat "$tmp/es.port")/ml-inference-*"
+range=2026-02-26T04:00:00Z..2026-02-27T04:00:00Z
+
+# panels: the same figures as the file backend
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$tmp/all.jsonl" >"$tmp/file.json" 2>"$tmp/err1"
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >"$tmp/es.json" 2>"$tmp/err2"
+st=$?
+if [ $st -eq 0 ]; then ok "panels through Elasticsearch"; else not_ok "panels through Elasticsearch (exit $st)" "$tmp/err2"; fi
+"$PYTHON3" - "$tmp/file.json" "$tmp/es.json" "$n" >"$tmp/cmp" <<'PY'
+import json, sys
+f, e = (json.load(open(p)) for p in sys.argv[1:3])
+n = int(sys.argv[3])
+def check(cond, name, diag=""):
+    global n
+    n += 1
+    print(("ok" if cond else "not ok"), n, "-", name)
+    if not cond and diag:
+        print("#   " + str(diag)[:400])
+def close(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+check(e["range"] == f["range"] and e["bucket_seconds"] == f["bucket_seconds"],
+      "same range and buckets", (e["range"], f["range"]))
+check(e["latency"]["exact"] is False, "percentiles marked approximate (TDigest on a real server)")
+fr = f["records"]
+check(e["records"]["total"] == fr["total"] - fr["invalid_json"] - fr["invalid_utf8"]
+      - fr["too_long"] - fr["no_time"], "records: every valid record",
+      (e["records"], fr))
+fg = {g["key"]: g for g in f["latency"]["groups"]}
+eg = {g["key"]: g for g in e["latency"]["groups"]}
+check(list(fg) == list(eg), "same groups in the same order", (list(fg), list(eg)))
+for k in fg:
+    a, b = fg[k], eg.get(k, {})
+    check(a["count"] == b.get("count") and all(close(a[p], b.get(p)) for p in ("p50", "p95", "p99")),
+          "latency %s: count, p50, p95, p99" % k, (a, b))
+    check(a["histogram"] == b.get("histogram"), "latency %s: histogram" % k)
+def series(d, key):
+    return [(p["t"], p.get("mean"), p.get("count")) for p in d]
+fc = {s["key"]: s["points"] for s in f["confidence"]["series"]}
+ec = {s["key"]: s["points"] for s in e["confidence"]["series"]}
+for k in fc:
+    ok = k in ec and len(fc[k]) == len(ec[k]) and all(
+        a["t"] == b["t"] and a["count"] == b["count"] and close(a["mean"], b["mean"])
+        for a, b in zip(fc[k], ec.get(k, [])))
+    check(ok, "confidence series %s" % k)
+check(all(a["t"] == b["t"] and a["hits"] == b["hits"] and a["total"] == b["total"]
+          for a, b in zip(f["cache_hit"]["points"], e["cache_hit"]["points"])),
+      "cache hit points")
+check(all(a["t"] == b["t"] and a["errors"] == b["errors"]
+          for a, b in zip(f["errors"]["points"], e["errors"]["points"])),
+      "errors per bucket")
+check(all(a["t"] == b["t"] and close(a["mean"], b["mean"])
+          for a, b in zip(f["drift"]["points"], e["drift"]["points"])),
+      "drift per bucket")
+check(f["versions"]["shares"] == e["versions"]["shares"], "model-version share")
+print("#done", n)
+PY
+grep -v '^#done' "$tmp/cmp"
+n=$(sed -n 's/^#done //p' "$tmp/cmp")
+[ -n "$n" ] || { n=99; not_ok "comparing panels failed"; }
+
+# requests and trace: the very records of the file backend
+q='serving_variant:canary and latency_ms >= 300'
+"$LOGDIVE" requests -q "$q" -f jsonl "$tmp/all.jsonl" | sort >"$tmp/r-file"
+"$LOGDIVE" requests -q "$q" -f jsonl "$es" 2>"$tmp/err3" |
+    "$PYTHON3" -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l); o.pop("_index", None); o.pop("_id", None)
+    print(json.dumps(o, separators=(",", ":")))' | sort >"$tmp/r-es"
+"$PYTHON3" -c '
+import json, sys
+for l in open(sys.argv[1]):
+    print(json.dumps(json.loads(l), separators=(",", ":")))' "$tmp/r-file" | sort >"$tmp/r-file2"
+if [ -s "$tmp/r-file2" ] && cmp -s "$tmp/r-file2" "$tmp/r-es"; then
+	ok "requests: the same $(wc -l <"$tmp/r-es") records as the file backend"
+else not_ok "requests: the same records as the file backend" "$tmp/err3"; fi
+
+id=$("$PYTHON3" -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["traces"])[0])' "$tmp/truth.json")
+"$LOGDIVE" trace "$id" -f csv "$tmp/all.jsonl" >"$tmp/t-file" 2>/dev/null
+"$LOGDIVE" trace "$id" -f csv "$es" >"$tmp/t-es" 2>"$tmp/err4"
+if [ -s "$tmp/t-file" ] && cmp -s "$tmp/t-file" "$tmp/t-es"; then
+	ok "trace: the same waterfall as the file backend"
+else not_ok "trace: the same waterfall as the file backend" "$tmp/err4"; fi
+"$LOGDIVE" trace "$id" -f json "$es" | grep -q '"_index":"ml-inference-2026.02.2[67]","_id":' &&
+	ok "records carry _index and _id" || not_ok "records carry _index and _id"
+
+# errors: one line, exit 3, what to do
+"$LOGDIVE" panels "es+http://127.0.0.1:$(cat "$tmp/es.port")/nosuch-*" >/dev/null 2>"$tmp/err5"
+st=$?
+if [ $st -eq 3 ] && [ "$(wc -l <"$tmp/err5")" -eq 1 ] && grep -q "no index matches 'nosuch-\*'" "$tmp/err5"
+then ok "no such index: exit 3, one line"; else not_ok "no such index (exit $st)" "$tmp/err5"; fi
+
+"$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' >"$tmp/closed"
+"$LOGDIVE" panels "es+http://127.0.0.1:$(cat "$tmp/closed")/x" >/dev/null 2>"$tmp/err6"
+st=$?
+if [ $st -eq 3 ] && grep -q "connection refused" "$tmp/err6"
+then ok "connection refused: exit 3, says so"; else not_ok "connection refused (exit $st)" "$tmp/err6"; fi
+
+"$LOGDIVE" panels "es+http://user:hunter2@127.0.0.1:9/x" >/dev/null 2>"$tmp/err7"
+st=$?
+if [ $st -eq 2 ] && grep -q "credentials do not go in the URL" "$tmp/err7" && ! grep -q hunter2 "$tmp/err7"
+then ok "credentials in the URL refused, not echoed"; else not_ok "credentials in the URL (exit $st)" "$tmp/err7"; fi
+
+start_fake auth --require-api-key "s3cr3t-key-42" --index "ml-a=$tmp/a.jsonl" ||
+	not_ok "the fake server with an API key did not start"
+esa="es+http://127.0.0.1:$(cat "$tmp/auth.port")/ml-a"
+"$LOGDIVE" panels "$esa" >/dev/null 2>"$tmp/err8"
+st=$?
+if [ $st -eq 3 ] && grep -q "401" "$tmp/err8"; then ok "401 without a key: exit 3"
+else not_ok "401 without a key (exit $st)" "$tmp/err8"; fi
+ES_API_KEY=wrong-key "$LOGDIVE" panels "$esa" >/dev/null 2>"$tmp/err9"
+st=$?
+if [ $st -eq 3 ] && grep -q "ES_API_KEY" "$tmp/err9" && ! grep -q "wrong-key" "$tmp/err9"
+then ok "401 with a wrong key names ES_API_KEY, not its value"
+else not_ok "401 with a wrong key (exit $st)" "$tmp/err9"; fi
+ES_API_KEY=s3cr3t-key-42 "$LOGDIVE" panels -f json "$esa" >"$tmp/out10" 2>"$tmp/err10"
+st=$?
+if [ $st -eq 0 ] && ! grep -q "s3cr3t" "$tmp/out10" "$tmp/err10"
+then ok "the right key: panels, and the key appears nowhere"
+else not_ok "the right key (exit $st)" "$tmp/err10"; fi
+echo "1..$n"
