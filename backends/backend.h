@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/err.h"
+#include "backends/conffile.h"
 #include "queries/mapping.h"
 #include "queries/panels.h"
 #include "queries/query.h"
@@ -28,6 +29,11 @@ struct backend_opts {
 	size_t		   max_line;	/* longest line kept, bytes (default 16 MiB) */
 	int		   follow;	/* keep reading appended lines */
 	const char	  *cache_dir;	/* index directory; NULL: $XDG_CACHE_HOME/logdive; "": no index */
+	/* remote sources (Elasticsearch, Loki) */
+	const struct source_def *def;	/* the config file's entry for the source, or NULL */
+	int		   insecure;	/* --insecure: no TLS verification (warned) */
+	int64_t		   connect_timeout;	/* ns; 0: the config's, else 5 s */
+	int64_t		   timeout;	/* ns; 0: the config's, else 30 s */
 };
 
 struct query_opts {

@@ -26,6 +26,7 @@ struct esb {
 	char		*base;		/* http(s)://host:port, no trailing slash */
 	char		*pattern;	/* index pattern, as given */
 	char		*shown;		/* the source for messages (redacted) */
+	char		*trace_pattern;	/* the config's trace_sources, or NULL: pattern */
 	struct es_fields f;
 	const char	*role[ROLE_COUNT];	/* full paths in the mapping, or NULL */
 	int		 have_extent;
@@ -211,6 +212,68 @@ fill_hit(struct backend *b, struct hit *h, json_t *hit, const char *group_field)
 	h->request_id = doc_string(src, b, ROLE_REQUEST_ID);
 }
 
+/* Credentials and TLS files named by the config file's entry override the
+ * environment's: the entry names variables or 0600 files, never values. */
+static int
+conf_from_def(struct http_conf *c, const struct source_def *d, struct ld_err *err)
+{
+	char *secret = NULL;
+	const char *v = NULL;
+
+	if (d->api_key_env) {
+		if ((v = getenv(d->api_key_env)) == NULL || *v == '\0')
+			return err_set(err, LD_EUSAGE, "source '%s': %s (api_key_env) is not set",
+			    d->name, d->api_key_env);
+		c->auth = HTTP_AUTH_APIKEY;
+		http_conf_set(&c->secret, v);
+		http_conf_set(&c->secret_name, d->api_key_env);
+	}
+	if (d->bearer_token_env || d->bearer_token_file) {
+		if (d->bearer_token_file) {
+			if (http_read_secret_file(d->bearer_token_file, "bearer_token_file",
+			    &secret, err) != LD_OK)
+				return err->status;
+		} else if ((v = getenv(d->bearer_token_env)) == NULL || *v == '\0')
+			return err_set(err, LD_EUSAGE, "source '%s': %s (bearer_token_env) is "
+			    "not set", d->name, d->bearer_token_env);
+		c->auth = HTTP_AUTH_BEARER;
+		http_conf_set(&c->secret, secret ? secret : v);
+		http_conf_set(&c->secret_name, d->bearer_token_file ? d->bearer_token_file :
+		    d->bearer_token_env);
+		http_wipe_free(secret);
+		secret = NULL;
+	}
+	if (d->username_env) {
+		const char *u = getenv(d->username_env);
+		if (u == NULL || *u == '\0')
+			return err_set(err, LD_EUSAGE, "source '%s': %s (username_env) is not set",
+			    d->name, d->username_env);
+		if (d->password_file) {
+			if (http_read_secret_file(d->password_file, "password_file", &secret,
+			    err) != LD_OK)
+				return err->status;
+		} else if (d->password_env == NULL || (v = getenv(d->password_env)) == NULL ||
+		    *v == '\0')
+			return err_set(err, LD_EUSAGE, "source '%s': name the password with "
+			    "password_env or password_file", d->name);
+		c->auth = HTTP_AUTH_BASIC;
+		http_conf_set(&c->user, u);
+		http_conf_set(&c->secret, secret ? secret : v);
+		char *name = xasprintf("%s/%s", d->username_env,
+		    d->password_file ? d->password_file : d->password_env);
+		http_conf_set(&c->secret_name, name);
+		free(name);
+		http_wipe_free(secret);
+	}
+	if (d->ca_cert)
+		http_conf_set(&c->ca_file, d->ca_cert);
+	if (d->client_cert)
+		http_conf_set(&c->client_cert, d->client_cert);
+	if (d->client_key)
+		http_conf_set(&c->client_key, d->client_key);
+	return LD_OK;
+}
+
 /* ---- vtable ---- */
 
 static int
@@ -245,10 +308,32 @@ es_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 	e->shown = http_redact_url(e->base);
 	http_conf_init(&conf);
 	http_conf_set(&conf.ca_hint, "ES_CA_CERT");
-	if (http_conf_from_env(&conf, HTTP_ENV_ES, err) != LD_OK) {
+	int rc = http_conf_from_env(&conf, HTTP_ENV_ES, err);
+	if (rc == LD_OK && o->def != NULL)
+		rc = conf_from_def(&conf, o->def, err);
+	if (rc != LD_OK) {
 		http_conf_free(&conf);
-		return err->status;
+		return rc;
 	}
+	int64_t ct = o->connect_timeout ? o->connect_timeout :
+	    o->def && o->def->connect_timeout ? o->def->connect_timeout : 0;
+	int64_t rt = o->timeout ? o->timeout : o->def && o->def->timeout ? o->def->timeout : 0;
+	if (ct)
+		conf.connect_timeout_ms = (long)(ct / NS_PER_MS);
+	if (rt)
+		conf.timeout_ms = (long)(rt / NS_PER_MS);
+	if (o->insecure || (o->def && o->def->insecure)) {
+		conf.insecure = 1;
+		snprintf(b->warning, sizeof b->warning, "TLS verification is off (--insecure): "
+		    "anyone on the path to %s can read and change what it sends", e->shown);
+	}
+	if (o->def)
+		for (size_t i = 0; i < o->def->ntrace_sources; i++) {
+			char *p = e->trace_pattern;
+			e->trace_pattern = p ? xasprintf("%s,%s", p, o->def->trace_sources[i]) :
+			    xstrdup(o->def->trace_sources[i]);
+			free(p);
+		}
 	e->cl = http_client_new(&conf);
 	http_conf_free(&conf);
 	return LD_OK;
@@ -398,17 +483,57 @@ es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 	return rc;
 }
 
-/* Walk pages of body_fn's searches; hits go to out (at most limit, 0: the
- * cap). */
+/* Open a point in time on pattern (ES 7.10+, not OpenSearch here): the id
+ * (caller frees) or NULL if the server cannot. */
+static char *
+pit_open(struct backend *b, const char *pattern)
+{
+	struct esb *e = b->priv;
+	json_t *res = NULL;
+	long status;
+	struct ld_err err;
+	char *id = NULL;
+
+	if (e->f.opensearch || (e->f.version && e->f.version < 710))
+		return NULL;
+	char *path = xasprintf("/%s/_pit?keep_alive=1m", pattern);
+	if (es_get(b, "POST", path, "", 0, "application/json", &res, &status, &err) == LD_OK &&
+	    json_is_string(json_object_get(res, "id")))
+		id = xstrdup(json_string_value(json_object_get(res, "id")));
+	json_decref(res);
+	free(path);
+	return id;
+}
+
+static void
+pit_close(struct backend *b, const char *id)
+{
+	json_t *res = NULL, *body = json_pack("{s:s}", "id", id);
+	char *text = json_dumps(body, JSON_COMPACT);
+	long status;
+	struct ld_err err;
+
+	es_get(b, "DELETE", "/_pit", text, strlen(text), "application/json", &res, &status,
+	    &err);
+	json_decref(res);
+	json_decref(body);
+	free(text);
+}
+
+/* Walk the pages of a search (or, with id, of a trace) on pattern into out
+ * (at most limit hits; 0: ES_MAX_HITS), with search_after. When the hits
+ * do not fit on one page the walk starts again in a point in time, so
+ * that pages are consistent while the index changes (§4.5). */
 static int
-walk(struct backend *b, struct es_search *s, const char *id_field, const char *id,
-    size_t limit, struct hitlist *out, struct ld_err *err)
+walk(struct backend *b, const char *pattern, struct es_search *s, const char *id_field,
+    const char *id, size_t limit, struct hitlist *out, struct ld_err *err)
 {
 	struct esb *e = b->priv;
 	json_t *after = NULL;
 	size_t want = limit ? limit : ES_MAX_HITS;
-	int rc = LD_OK;
-	char *path = xasprintf("/%s/_search", e->pattern);
+	int rc = LD_OK, tried_pit = 0;
+	char *pit = NULL;
+	char *path = xasprintf("/%s/_search", pattern);
 
 	out->total = 0;
 	while (out->n < want) {
@@ -416,6 +541,7 @@ walk(struct backend *b, struct es_search *s, const char *id_field, const char *i
 		long status;
 		s->size = want - out->n < ES_PAGE ? want - out->n : ES_PAGE;
 		s->search_after = after;
+		s->pit_id = pit;
 		body = id ? es_trace_body(s, id_field, id, &e->f, err) :
 		    es_search_body(s, &e->f, err);
 		if (body == NULL) {
@@ -424,8 +550,8 @@ walk(struct backend *b, struct es_search *s, const char *id_field, const char *i
 		}
 		char *text = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
-		rc = es_get(b, "POST", path, text, strlen(text), "application/json", &res,
-		    &status, err);
+		rc = es_get(b, "POST", pit ? "/_search" : path, text, strlen(text),
+		    "application/json", &res, &status, err);
 		free(text);
 		if (rc != LD_OK)
 			break;
@@ -435,11 +561,24 @@ walk(struct backend *b, struct es_search *s, const char *id_field, const char *i
 			out->total = (size_t)json_integer_value(total);
 		json_t *arr = json_object_get(hits, "hits");
 		size_t i, n = json_array_size(arr);
+		if (after == NULL && !tried_pit && out->total > n && want > n) {
+			/* more than a page: start again in a point in time */
+			tried_pit = 1;
+			if ((pit = pit_open(b, pattern)) != NULL) {
+				json_decref(res);
+				continue;
+			}
+		}
 		json_t *hit;
 		json_array_foreach(arr, i, hit) {
 			fill_hit(b, hitlist_push(out), hit, s->group_field);
 			if (out->n >= want)
 				break;
+		}
+		json_t *np = json_object_get(res, "pit_id");
+		if (pit && json_is_string(np) && strcmp(json_string_value(np), pit) != 0) {
+			free(pit);
+			pit = xstrdup(json_string_value(np));
 		}
 		json_decref(after);
 		after = n ? json_deep_copy(json_object_get(json_array_get(arr, n - 1), "sort")) :
@@ -453,6 +592,10 @@ walk(struct backend *b, struct es_search *s, const char *id_field, const char *i
 		}
 	}
 	json_decref(after);
+	if (pit) {
+		pit_close(b, pit);
+		free(pit);
+	}
 	free(path);
 	if (out->total < out->n)
 		out->total = out->n;
@@ -476,7 +619,7 @@ es_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	s.group_value = rq->group_value;
 	s.min_latency = rq->min_latency;
 	s.sort = rq->sort;
-	rc = walk(b, &s, NULL, NULL, rq->limit, out, err);
+	rc = walk(b, e->pattern, &s, NULL, NULL, rq->limit, out, err);
 	if (rc == LD_OK && out->n == 0)
 		return err_set(err, LD_NOMATCH, "no matching records");
 	return rc;
@@ -495,10 +638,12 @@ es_trace(struct backend *b, const char *id, struct hitlist *out, struct ld_err *
 	s.time_field = e->role[ROLE_TIME];
 	s.sort = SORT_TIME_ASC;
 	s.min_latency = NAN;
+	/* the trace may span more indices than the dashboard (trace_sources) */
+	const char *pattern = e->trace_pattern ? e->trace_pattern : e->pattern;
 	if (e->role[ROLE_TRACE_ID])
-		rc = walk(b, &s, e->role[ROLE_TRACE_ID], id, 0, out, err);
+		rc = walk(b, pattern, &s, e->role[ROLE_TRACE_ID], id, 0, out, err);
 	if (rc == LD_OK && out->n == 0 && e->role[ROLE_REQUEST_ID])
-		rc = walk(b, &s, e->role[ROLE_REQUEST_ID], id, 0, out, err);
+		rc = walk(b, pattern, &s, e->role[ROLE_REQUEST_ID], id, 0, out, err);
 	if (rc == LD_OK && out->n == 0)
 		return err_set(err, LD_NOMATCH, "no record has the correlation or request id "
 		    "'%s'", id);
@@ -542,6 +687,7 @@ es_close(struct backend *b)
 	free(e->recs);
 	free(e->base);
 	free(e->pattern);
+	free(e->trace_pattern);
 	free(e->shown);
 	pthread_mutex_destroy(&e->mu);
 	free(e);

@@ -158,4 +158,33 @@ st=$?
 if [ $st -eq 0 ] && ! grep -q "s3cr3t" "$tmp/out10" "$tmp/err10"
 then ok "the right key: panels, and the key appears nowhere"
 else not_ok "the right key (exit $st)" "$tmp/err10"; fi
+# more than a page: search_after in a point in time, nothing lost or repeated
+"$LOGDIVE" requests -q 'log_level:INFO' -f jsonl "$tmp/all.jsonl" 2>/dev/null | wc -l >"$tmp/c-file"
+"$LOGDIVE" requests -q 'log_level:INFO' -f jsonl "$es" 2>"$tmp/err11" |
+    "$PYTHON3" -c '
+import json, sys
+ids = [json.loads(l)["_id"] for l in sys.stdin]
+print(len(ids) if len(set(ids)) == len(ids) else -1)' >"$tmp/c-es"
+if [ "$(cat "$tmp/c-file")" -gt 1000 ] && cmp -s "$tmp/c-file" "$tmp/c-es"; then
+	ok "paging: all $(cat "$tmp/c-es") records, each once"
+else not_ok "paging: file $(cat "$tmp/c-file") vs es $(cat "$tmp/c-es")" "$tmp/err11"; fi
+
+# a named source of the config file, its key named by variable
+mkdir -p "$tmp/cfg/logdive"
+printf '{"sources": {"prod": {"url": "%s", "api_key_env": "TEAM_ES_KEY"}}}\n' "$esa" \
+    >"$tmp/cfg/logdive/config"
+XDG_CONFIG_HOME=$tmp/cfg TEAM_ES_KEY=s3cr3t-key-42 "$LOGDIVE" panels prod >/dev/null 2>"$tmp/err12"
+st=$?
+if [ $st -eq 0 ]; then ok "a config source with api_key_env"
+else not_ok "a config source with api_key_env (exit $st)" "$tmp/err12"; fi
+XDG_CONFIG_HOME=$tmp/cfg "$LOGDIVE" panels prod >/dev/null 2>"$tmp/err13"
+st=$?
+if [ $st -eq 2 ] && grep -q "TEAM_ES_KEY (api_key_env) is not set" "$tmp/err13"
+then ok "the variable the config names is not set: says which"
+else not_ok "unset api_key_env (exit $st)" "$tmp/err13"; fi
+
+"$LOGDIVE" panels --insecure -t "$range" "$es" >/dev/null 2>"$tmp/err14"
+if grep -q "TLS verification is off" "$tmp/err14"; then ok "--insecure warns"
+else not_ok "--insecure warns" "$tmp/err14"; fi
+
 echo "1..$n"

@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { OPT_FOLLOW = 256, OPT_LIMIT, OPT_MAX_LINE, OPT_NO_INDEX, OPT_ASCII, OPT_SORT };
+enum { OPT_FOLLOW = 256, OPT_LIMIT, OPT_MAX_LINE, OPT_NO_INDEX, OPT_ASCII, OPT_SORT,
+	OPT_INSECURE, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{ "query", required_argument, NULL, 'q' },
@@ -35,6 +36,9 @@ static const struct option long_opts[] = {
 	{ "no-index", no_argument, NULL, OPT_NO_INDEX },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -49,8 +53,10 @@ cli_usage(FILE *out)
 "       logdive requests [OPTIONS] SOURCE...     matching records\n"
 "       logdive trace ID [OPTIONS] SOURCE...     the trace of a correlation/request id\n"
 "\n"
-"SOURCE is a JSON-lines file (plain or .gz), a glob, - for standard input, or\n"
-"the name of a source in the config file.\n"
+"SOURCE is a JSON-lines file (plain or .gz), a glob, - for standard input,\n"
+"es+https://HOST:9200/INDEX-PATTERN (Elasticsearch/OpenSearch; credentials\n"
+"from ES_API_KEY or ES_USERNAME/ES_PASSWORD, CA from ES_CA_CERT), or the name\n"
+"of a source in the config file.\n"
 "Several sources are merged by time.\n"
 "\n"
 "Options:\n"
@@ -73,6 +79,9 @@ cli_usage(FILE *out)
 "      --max-line BYTES  longest line read (default 16M); longer ones are\n"
 "                        counted as too_long and skipped\n"
 "      --no-index        do not read or write the index cache\n"
+"      --insecure        do not verify TLS certificates (a warning stays on)\n"
+"      --connect-timeout D, --timeout D\n"
+"                        remote sources: connect (5s) and request (30s) limits\n"
 "      --ascii           draw with ASCII only\n"
 "  -h, --help            this help\n"
 "  -V, --version         the version\n"
@@ -154,6 +163,15 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 				    "65536, 512K or 16M (at most 4G)", optarg);
 			break;
 		case OPT_NO_INDEX: c->no_index = 1; break;
+		case OPT_INSECURE: c->insecure = 1; break;
+		case OPT_CONNECT_TIMEOUT:
+		case OPT_TIMEOUT:
+			if (duration_parse(optarg, ch == OPT_TIMEOUT ? &c->timeout :
+			    &c->connect_timeout) != 0)
+				return err_set(err, LD_EUSAGE, "--%s %s: use a duration such as "
+				    "5s or 2m", ch == OPT_TIMEOUT ? "timeout" : "connect-timeout",
+				    optarg);
+			break;
 		case OPT_ASCII: c->ascii = 1; break;
 		case OPT_SORT:
 			if (strcmp(optarg, "time") == 0)
@@ -222,6 +240,7 @@ cli_open(const struct cli *c, struct ld_err *err)
 	struct config cfg;
 	const char **names;
 	const char *mapfile = c->mapping;
+	const struct source_def *def = NULL;
 
 	if (config_load(&cfg, c->config, err) != LD_OK)
 		return NULL;
@@ -236,6 +255,8 @@ cli_open(const struct cli *c, struct ld_err *err)
 			names[i] = sd->url;
 			if (mapfile == NULL)
 				mapfile = sd->mapping;
+			if (c->nsources == 1)
+				def = sd;
 		}
 	}
 	mapping_default(&m);
@@ -248,6 +269,10 @@ cli_open(const struct cli *c, struct ld_err *err)
 	o.max_line = c->max_line;
 	o.follow = c->follow;
 	o.cache_dir = c->no_index ? "" : NULL;
+	o.def = def;
+	o.insecure = c->insecure;
+	o.connect_timeout = c->connect_timeout;
+	o.timeout = c->timeout;
 	b = backend_open(&o, err);
 out:
 	mapping_free(&m);
@@ -475,8 +500,6 @@ cli_run(const struct cli *c)
 			goto out;
 		err_clear(&err);
 	}
-	if (b->warning[0])
-		fprintf(stderr, "logdive: warning: %s\n", b->warning);
 	if (q) {
 		const char *const *paths;
 		size_t n;
@@ -549,6 +572,8 @@ cli_run(const struct cli *c)
 out:
 	fflush(stdout);
 	loader_finish(&loader);
+	if (b && b->warning[0])
+		fprintf(stderr, "logdive: warning: %s\n", b->warning);
 	free(group_path);
 	query_free(q);
 	backend_close(b);

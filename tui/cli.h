@@ -21,6 +21,9 @@ struct cli {
 	size_t		 limit;		/* 0: all */
 	size_t		 max_line;	/* bytes */
 	int		 no_index;
+	int		 insecure;	/* --insecure */
+	int64_t		 connect_timeout;	/* ns, 0: default */
+	int64_t		 timeout;	/* ns, 0: default */
 	int		 ascii;
 	enum hit_sort	 sort;
 	const char	*trace_id;
