@@ -324,8 +324,7 @@ es_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 		conf.timeout_ms = (long)(rt / NS_PER_MS);
 	if (o->insecure || (o->def && o->def->insecure)) {
 		conf.insecure = 1;
-		snprintf(b->warning, sizeof b->warning, "TLS verification is off (--insecure): "
-		    "anyone on the path to %s can read and change what it sends", e->shown);
+		snprintf(b->warning, sizeof b->warning, "TLS verification is off (--insecure)");
 	}
 	if (o->def)
 		for (size_t i = 0; i < o->def->ntrace_sources; i++) {
@@ -478,6 +477,8 @@ es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 		return rc;
 	rc = es_parse_dashboard(res, &d, &e->f, out, note, sizeof note, err);
 	json_decref(res);
+	if (rc == LD_OK)
+		b->progress.records = out->records.total;	/* what the title shows */
 	if (note[0])
 		snprintf(b->warning, sizeof b->warning, "%s", note);
 	return rc;

@@ -986,6 +986,20 @@ draw_status(struct app *a, struct view *top, int y, int W)
 		return;
 	}
 	a->msg[0] = '\0';
+	if (a->b->warning[0] != '\0') {
+		/* a standing problem (--insecure, partial results) stays in view */
+		int used = draw_viss(y, 2, W - 4, a->b->warning, ST_WARN);
+		if (used + 6 >= W - 4)
+			return;
+		draw_viss(y, 2 + used, W - 4 - used, " · ", ST_DIM);
+		buf[0] = '\0';
+		if (top->ops->status != NULL)
+			top->ops->status(top, buf, sizeof buf);
+		else if (a->q.query != NULL && *a->q.query != '\0')
+			snprintf(buf, sizeof buf, "/%s", a->q.query);
+		draw_viss(y, 5 + used, W - 7 - used, buf, ST_NORMAL);
+		return;
+	}
 	buf[0] = '\0';
 	if (top->ops->status != NULL)
 		top->ops->status(top, buf, sizeof buf);
