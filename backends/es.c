@@ -139,16 +139,17 @@ doc_role(json_t *src, const struct backend *b, enum role r)
 static uint64_t
 keep_record(struct esb *e, json_t *hit)
 {
-	json_t *src = json_deep_copy(json_object_get(hit, "_source"));
-	if (!json_is_object(src)) {
-		json_decref(src);
-		src = json_object();
-	}
+	/* _index and _id first, then the document (DESIGN: the record view
+	 * shows _source plus _index and _id) */
+	json_t *src = json_object();
 	json_t *ix = json_object_get(hit, "_index"), *id = json_object_get(hit, "_id");
+	json_t *doc = json_object_get(hit, "_source");
 	if (ix)
 		json_object_set(src, "_index", ix);
 	if (id)
 		json_object_set(src, "_id", id);
+	if (json_is_object(doc))
+		json_object_update(src, doc);
 	char *text = json_dumps(src, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(src);
 	pthread_mutex_lock(&e->mu);

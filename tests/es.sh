@@ -121,7 +121,7 @@ id=$("$PYTHON3" -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["
 if [ -s "$tmp/t-file" ] && cmp -s "$tmp/t-file" "$tmp/t-es"; then
 	ok "trace: the same waterfall as the file backend"
 else not_ok "trace: the same waterfall as the file backend" "$tmp/err4"; fi
-"$LOGDIVE" trace "$id" -f json "$es" | grep -q '"_index":"ml-inference-2026.02.2[67]","_id":' &&
+"$LOGDIVE" trace "$id" -f json "$es" | grep -q '{"_index":"ml-inference-2026.02.2[67]","_id":' &&
 	ok "records carry _index and _id" || not_ok "records carry _index and _id"
 
 # errors: one line, exit 3, what to do
@@ -186,5 +186,34 @@ else not_ok "unset api_key_env (exit $st)" "$tmp/err13"; fi
 "$LOGDIVE" panels --insecure -t "$range" "$es" >/dev/null 2>"$tmp/err14"
 if grep -q "TLS verification is off" "$tmp/err14"; then ok "--insecure warns"
 else not_ok "--insecure warns" "$tmp/err14"; fi
+
+# faults: retried overload, partial shard failures, a truncated body
+fault() {	# JSON: inject on the main fake
+	"$PYTHON3" -c '
+import sys, urllib.request
+r = urllib.request.Request("http://127.0.0.1:%s/_fake/faults" % sys.argv[1],
+    data=sys.argv[2].encode(), method="POST", headers={"Content-Type": "application/json"})
+urllib.request.urlopen(r).read()' "$(cat "$tmp/es.port")" "$1"
+}
+fault '{"status": 503, "retry_after": 1, "times": 2, "path": "_msearch"}'
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >"$tmp/out15" 2>"$tmp/err15"
+st=$?
+if [ $st -eq 0 ] && cmp -s "$tmp/out15" "$tmp/es.json"; then ok "503 twice, Retry-After honoured: the same panels"
+else not_ok "503 twice then success (exit $st)" "$tmp/err15"; fi
+fault '{"shard_failures": 1, "path": "_msearch"}'
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >/dev/null 2>"$tmp/err16"
+st=$?
+if [ $st -eq 0 ] && grep -q "shards answered" "$tmp/err16"; then ok "a partial shard failure is said"
+else not_ok "a partial shard failure (exit $st)" "$tmp/err16"; fi
+fault '{"truncate": true, "path": "_msearch"}'
+"$LOGDIVE" panels -t "$range" "$es" >/dev/null 2>"$tmp/err17"
+st=$?
+if [ $st -eq 3 ] && [ "$(wc -l <"$tmp/err17")" -eq 1 ]; then ok "a truncated body: exit 3, one line"
+else not_ok "a truncated body (exit $st)" "$tmp/err17"; fi
+fault '{"status": 400, "path": "_msearch"}'
+"$LOGDIVE" panels -t "$range" "$es" >/dev/null 2>"$tmp/err18"
+st=$?
+if [ $st -eq 3 ] && grep -q "400" "$tmp/err18"; then ok "a 400 shows the server's reason"
+else not_ok "a 400 (exit $st)" "$tmp/err18"; fi
 
 echo "1..$n"
