@@ -34,4 +34,6 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-exec "$PY" "$srcdir/tests/bench/bench.py" "$@"
+"$PY" "$srcdir/tests/bench/bench.py" "$@" || exit $?
+# the Elasticsearch backend through the fake server, 100 ms per request
+exec "$PY" "$srcdir/tests/bench/es-bench.py"
