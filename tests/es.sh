@@ -187,6 +187,26 @@ else not_ok "unset api_key_env (exit $st)" "$tmp/err13"; fi
 if grep -q "TLS verification is off" "$tmp/err14"; then ok "--insecure warns"
 else not_ok "--insecure warns" "$tmp/err14"; fi
 
+# the same figures from Elasticsearch 7.17 and OpenSearch 2.11 (no point in
+# time there: plain search_after)
+for fl in "elasticsearch 7.17.0" "opensearch 2.11.0"; do
+	set -- $fl
+	start_fake "$1" --flavour "$1" --version "$2" \
+	    --index "ml-inference-2026.02.26=$tmp/a.jsonl" \
+	    --index "ml-inference-2026.02.27=$tmp/b.jsonl" ||
+		not_ok "the $1 $2 fake did not start"
+	other="es+http://127.0.0.1:$(cat "$tmp/$1.port")/ml-inference-*"
+	"$LOGDIVE" panels -f json -b 1h -t "$range" "$other" 2>"$tmp/err-$1" |
+	    sed "s|$other|ES|" >"$tmp/p-$1"
+	sed "s|$es|ES|" "$tmp/es.json" >"$tmp/p-8"
+	if cmp -s "$tmp/p-8" "$tmp/p-$1"; then ok "$1 $2: the same panels"
+	else not_ok "$1 $2: the same panels" "$tmp/err-$1"; diff "$tmp/p-8" "$tmp/p-$1" | head -5 | sed 's/^/#   /'; fi
+	"$LOGDIVE" requests -q 'log_level:INFO' -f csv "$other" 2>/dev/null | wc -l >"$tmp/c-$1"
+	if [ "$(cat "$tmp/c-$1")" -eq $(($(cat "$tmp/c-file") + 1)) ]; then
+		ok "$1 $2: paging walks all $(cat "$tmp/c-file") records"
+	else not_ok "$1 $2: paging got $(cat "$tmp/c-$1") lines"; fi
+done
+
 # faults: retried overload, partial shard failures, a truncated body
 fault() {	# JSON: inject on the main fake
 	"$PYTHON3" -c '
