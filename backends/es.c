@@ -73,13 +73,11 @@ es_get(struct backend *b, const char *method, const char *path, const char *body
 	*status = r.status;
 	*out = json_loadb(r.body.p ? r.body.p : "", r.body.len, 0, &je);
 	if (r.status >= 300) {
-		char *shown = http_redact_url(url);
 		if (r.status == 404 && *out && strstr(r.body.p, "index_not_found"))
 			rc = err_set(err, LD_ESOURCE, "Elasticsearch at %s: no index matches "
 			    "'%s': check the index pattern", e->shown, e->pattern);
 		else
 			rc = http_status_err(e->cl, url, &r, err);
-		free(shown);
 		json_decref(*out);
 		*out = NULL;
 	} else if (*out == NULL)
