@@ -1163,7 +1163,10 @@ file_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	if (rq->group_value && gm != G_LINE) {
 		struct strmap *m = gm == G_ROLE ? &fb->groups : &fb->versions;
 		gid = strmap_find(m, rq->group_value, strlen(rq->group_value));
-		if (gid < 0)
+		/* the panels' "(none)" group: records without the field */
+		if (gid < 0 && strcmp(rq->group_value, PANELS_NO_GROUP) == 0)
+			gid = -2;
+		else if (gid < 0)
 			goto done;
 	}
 	for (size_t si = 0; si < fb->nsrcs && !b->cancel; si++) {
@@ -1181,8 +1184,8 @@ file_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 				if (!isnan(rq->min_latency) &&
 				    (isnan(rr->latency) || rr->latency < rq->min_latency))
 					continue;
-				if (gid >= 0 && (gm == G_ROLE ? rr->group : rr->version) !=
-				    (uint32_t)gid + 1)
+				if (gid != -1 && (gm == G_ROLE ? rr->group : rr->version) !=
+				    (gid == -2 ? 0 : (uint32_t)gid + 1))
 					continue;
 				if (q->query || (rq->group_value && gm == G_LINE)) {
 					const char *line = lcur_get(&lc, rr);

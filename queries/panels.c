@@ -15,7 +15,6 @@ const double lat_hist_bounds[LAT_HIST_BINS] = {
 	5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, INFINITY
 };
 
-#define NO_GROUP "(none)"
 
 struct dvec {
 	double	*v;
@@ -130,8 +129,8 @@ panels_builder_add(struct panels_builder *b, const struct panels_row *row)
 	long i = bucket_of(b, row->t);
 	if (i < 0)
 		return;
-	const char *gk = row->group ? row->group : NO_GROUP;
-	size_t gl = row->group ? row->grouplen : strlen(NO_GROUP);
+	const char *gk = row->group ? row->group : PANELS_NO_GROUP;
+	size_t gl = row->group ? row->grouplen : strlen(PANELS_NO_GROUP);
 	struct bgroup *g = NULL;
 
 	b->errors[i].total++;

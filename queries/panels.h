@@ -28,6 +28,9 @@ struct hist_bin {
 #define LAT_HIST_BINS 12	/* 5 10 20 50 100 200 500 1000 2000 5000 10000 +Inf */
 extern const double lat_hist_bounds[LAT_HIST_BINS];
 
+/* The key of the group of records that lack the group-by field. */
+#define PANELS_NO_GROUP "(none)"
+
 struct lat_group {
 	char		*key;
 	uint64_t	 count;
