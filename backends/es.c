@@ -21,6 +21,8 @@
 #define ES_PAGE		1000	/* hits per page */
 #define ES_MAX_HITS	100000	/* a list never holds more (say so) */
 
+#define INSECURE_WARNING "TLS verification is off (--insecure)"
+
 struct esb {
 	struct http_client *cl;
 	char		*base;		/* http(s)://host:port, no trailing slash */
@@ -34,6 +36,9 @@ struct esb {
 	pthread_mutex_t	 mu;		/* guards recs */
 	char		**recs;		/* record texts handed out by hits */
 	size_t		 nrecs, cap;
+	int		 insecure;	/* TLS verification off: said in b->warning */
+	int		 no_script;	/* the server refused the confidence script */
+	char		 script_why[200];
 };
 
 /* ---- helpers ---- */
@@ -323,7 +328,8 @@ es_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 		conf.timeout_ms = (long)(rt / NS_PER_MS);
 	if (o->insecure || (o->def && o->def->insecure)) {
 		conf.insecure = 1;
-		snprintf(b->warning, sizeof b->warning, "TLS verification is off (--insecure)");
+		e->insecure = 1;
+		snprintf(b->warning, sizeof b->warning, "%s", INSECURE_WARNING);
 	}
 	if (o->def)
 		for (size_t i = 0; i < o->def->ntrace_sources; i++) {
@@ -447,7 +453,7 @@ es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 	struct es_dash d;
 	json_t *res = NULL;
 	long status;
-	char note[256] = "";
+	char note[480] = "";
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -466,21 +472,39 @@ es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 	d.drift_field = e->role[ROLE_DRIFT];
 	d.query = q->query;
 	d.bucket = q->bucket ? q->bucket : bucket_auto(&d.range);
-	char *body = es_msearch_dashboard(&d, &e->f, err);
-	if (body == NULL)
-		return err->status;
-	rc = es_get(b, "POST", "/_msearch", body, strlen(body), "application/x-ndjson",
-	    &res, &status, err);
-	free(body);
-	if (rc != LD_OK)
-		return rc;
+	d.conf_script = !e->no_script;
+	for (;;) {
+		char *body = es_msearch_dashboard(&d, &e->f, err);
+		if (body == NULL)
+			return err->status;
+		rc = es_get(b, "POST", "/_msearch", body, strlen(body),
+		    "application/x-ndjson", &res, &status, err);
+		free(body);
+		if (rc != LD_OK)
+			return rc;
+		/* a cluster that refuses scripts: the mean of all scores, said */
+		if (!d.conf_script || !es_script_refused(res, e->script_why,
+		    sizeof e->script_why))
+			break;
+		json_decref(res);
+		res = NULL;
+		e->no_script = 1;
+		d.conf_script = 0;
+	}
 	rc = es_parse_dashboard(res, &d, &e->f, out, note, sizeof note, err);
 	json_decref(res);
-	if (rc == LD_OK)
-		b->progress.records = out->records.total;	/* what the title shows */
+	if (rc != LD_OK)
+		return rc;
+	b->progress.records = out->records.total;	/* what the title shows */
 	if (note[0])
-		snprintf(b->warning, sizeof b->warning, "%s", note);
-	return rc;
+		out->note = xstrdup(note);
+	if (e->no_script && d.conf_field != NULL)
+		snprintf(note + strlen(note), sizeof note - strlen(note),
+		    "%sconfidence is the mean of all scores: %s", note[0] ? "; " : "",
+		    e->script_why);
+	snprintf(b->warning, sizeof b->warning, "%s%s%s", e->insecure ? INSECURE_WARNING : "",
+	    e->insecure && note[0] ? "; " : "", note);
+	return LD_OK;
 }
 
 /* Open a point in time on pattern (ES 7.10+, not OpenSearch here): the id

@@ -1082,6 +1082,22 @@ mean_agg(const char *path)
 	    json_string(path))));
 }
 
+/* The confidence mean: of each record's array (ES_CONF_SCRIPT) or of
+ * every value. */
+static json_t *
+conf_agg(const struct es_dash *d, const char *path)
+{
+	json_t *sc;
+
+	if (!d->conf_script)
+		return mean_agg(path);
+	sc = json_object();
+	json_object_set_new(sc, "lang", json_string("painless"));
+	json_object_set_new(sc, "source", json_string(ES_CONF_SCRIPT));
+	json_object_set_new(sc, "params", obj1("f", json_string(path)));
+	return filter_agg(exists_q(path), obj1("avg", obj2("avg", "script", sc)));
+}
+
 /* The level-is-ERROR filter, or NULL if the field cannot say. */
 static json_t *
 error_filter(const struct es_fields *f, const struct es_field *fd)
@@ -1256,7 +1272,7 @@ es_msearch_dashboard(const struct es_dash *d, const struct es_fields *f,
 		}
 		if (conf != NULL)
 			json_object_set_new(sub, "t", date_hist(d, &g,
-			    obj1("conf", mean_agg(conf->path))));
+			    obj1("conf", conf_agg(d, conf->path))));
 		if (lat != NULL && conf != NULL) {
 			json_t *a = json_array();
 			json_array_append_new(a, exists_q(lat->path));
@@ -1280,7 +1296,7 @@ es_msearch_dashboard(const struct es_dash *d, const struct es_fields *f,
 	/* the time series */
 	t = json_object();
 	if (conf != NULL)
-		json_object_set_new(t, "conf", mean_agg(conf->path));
+		json_object_set_new(t, "conf", conf_agg(d, conf->path));
 	if (cache != NULL && cache->type == ES_BOOLEAN) {
 		json_object_set_new(t, "hit", filter_agg(obj2("term", cache->path,
 		    json_true()), NULL));
@@ -1292,7 +1308,7 @@ es_msearch_dashboard(const struct es_dash *d, const struct es_fields *f,
 		json_object_set_new(t, "drift", mean_agg(drift->path));
 	json_object_set_new(aggs, "t", date_hist(d, &g, t));
 	if (conf != NULL)
-		json_object_set_new(aggs, "conf", mean_agg(conf->path));
+		json_object_set_new(aggs, "conf", conf_agg(d, conf->path));
 	if (ver != NULL && agg_path(ver) != NULL) {
 		json_t *tm = json_object();
 		json_object_set_new(tm, "field", json_string(agg_path(ver)));
@@ -1320,7 +1336,7 @@ es_msearch_dashboard(const struct es_dash *d, const struct es_fields *f,
 		json_object_set_new(body, "size", json_integer(0));
 		json_object_set_new(body, "track_total_hits", json_false());
 		json_object_set_new(body, "query", q);
-		json_object_set_new(body, "aggs", obj1("conf", mean_agg(conf->path)));
+		json_object_set_new(body, "aggs", obj1("conf", conf_agg(d, conf->path)));
 		ndjson_add(&b, search_header(d));
 		ndjson_add(&b, body);
 	}
@@ -1386,6 +1402,25 @@ item_error(const json_t *item, char *msg, size_t len)
 	snprintf(msg, len, "Elasticsearch answered %lld: %s", (long long)(st ? st : 500),
 	    why[0] ? why : "error");
 	return LD_ESOURCE;
+}
+
+int
+es_script_refused(const json_t *resp, char *why, size_t whylen)
+{
+	const json_t *items = json_object_get(resp, "responses"), *item;
+	size_t i;
+
+	json_array_foreach(items, i, item) {
+		const json_t *e = json_object_get(item, "error");
+		if (e == NULL)
+			continue;
+		es_error_text(e, why, whylen);
+		if (strstr(why, "script") != NULL || strstr(why, "painless") != NULL)
+			return 1;
+	}
+	if (whylen)
+		why[0] = '\0';
+	return 0;
 }
 
 static void
@@ -1595,6 +1630,7 @@ es_parse_dashboard(const json_t *resp, const struct es_dash *d, const struct es_
 	out->first = g.first;
 	out->nbuckets = g.nb;
 	out->exact = 0;
+	out->conf_method = d->conf_script ? PANELS_CONF_SCRIPT : PANELS_CONF_VALUES;
 	tot = json_object_get(json_object_get(r1, "hits"), "total");
 	out->records.total = jcount(json_is_object(tot) ? json_object_get(tot, "value") : tot);
 	out->latency_field = dupor(d->latency_field);

@@ -183,7 +183,21 @@ struct es_dash {
 	int64_t		 bucket;	/* ns, a positive multiple of 1 ms */
 	size_t		 max_groups;	/* terms size; 0: 100 */
 	size_t		 max_versions;	/* 0: 100 */
+	int		 conf_script;	/* 1: confidence means by ES_CONF_SCRIPT (the
+					   per-record mean, DESIGN §3); 0: `avg` of
+					   the field, the mean of every array element */
 };
+
+/* The Painless source of the per-record confidence mean (params.f = the
+ * field): a record's confidence is the mean of its array (DESIGN §2, §3),
+ * and `avg` of a multi-valued field is the mean of all elements instead
+ * (§6.1), so the dashboard averages this per-document value. Scripts work
+ * the same in ES 7, ES 8 and OpenSearch; a cluster may refuse them
+ * (script.allowed_types), see es_script_refused. */
+#define ES_CONF_SCRIPT \
+	"if (!doc.containsKey(params.f) || doc[params.f].size() == 0) " \
+	"{ return null; } double s = 0; for (def v : doc[params.f]) { s += v; } " \
+	"return s / doc[params.f].size();"
 
 /* The NDJSON body of the one POST /_msearch (§5; Content-Type
  * application/x-ndjson) that carries every panel; each line ends with \n,
@@ -215,9 +229,13 @@ struct es_dash {
  *   "ver": terms on the version field (order _count desc, _key asc).
  *  2. only with a confidence field: the range of the same length before,
  *     the query, "conf" as above (the change figure).
- * Confidence is `avg` of the field: the mean of every array element,
- * which is the mean of the records' means only when the arrays have equal
- * length (no script is used); its count is of records. A cache or level
+ * Confidence: with d->conf_script, "avg" of ES_CONF_SCRIPT (each
+ * record's mean, DESIGN §3); else `avg` of the field, the mean of every
+ * array element, which equals the mean of the records' means only when
+ * the arrays have equal length. Its count is of records either way. The
+ * values averaged are the field's doc values: a `float` field holds
+ * 32-bit floats, so means differ from the file backend's in about the
+ * 8th significant digit. A cache or level
  * field of another type leaves that panel empty. Returns NULL with err
  * (LD_EUSAGE) if the query cannot be compiled, the group field is text
  * without a keyword sub-field, the bucket is not whole ms, or the
@@ -227,7 +245,8 @@ char	*es_msearch_dashboard(const struct es_dash *d, const struct es_fields *f,
 
 /* Fill out from the _msearch response to es_msearch_dashboard(d, f)
  * (§5, §6): range, bucket, first and nbuckets as the file backend's;
- * exact = 0 (TDigest); records.total = hits.total of search 1, the other
+ * exact = 0 (TDigest); conf_method "script" or "values" as
+ * d->conf_script; records.total = hits.total of search 1, the other
  * counts 0 (the server never indexed bad lines); groups sorted by count
  * desc then key, groups with no latency dropped; conf[0] "*" then one
  * series per group in that order; errors[].invalid 0; role field names
@@ -240,6 +259,12 @@ char	*es_msearch_dashboard(const struct es_dash *d, const struct es_fields *f,
 int	es_parse_dashboard(const json_t *msearch_response, const struct es_dash *d,
 	    const struct es_fields *f, struct panels *out, char *note, size_t notelen,
 	    struct ld_err *err);
+
+/* 1 if an item of a dashboard _msearch response failed because the server
+ * refuses or cannot run ES_CONF_SCRIPT (its error text mentions a script
+ * or painless, e.g. "cannot execute [inline] scripts"), with that text in
+ * why; else 0 and why "". The caller then asks again with conf_script 0. */
+int	es_script_refused(const json_t *msearch_response, char *why, size_t whylen);
 
 /* One line for an error body (§7.1): an object -> "TYPE: REASON" of
  * root_cause[0] (else of the error itself), with the innermost caused_by

@@ -341,10 +341,21 @@ panels_free(struct panels *p)
 	free(p->latency_field);
 	free(p->group_by);
 	free(p->version_field);
+	free(p->note);
 	memset(p, 0, sizeof *p);
 }
 
 /* ---- printing ---- */
+
+const char *
+panels_conf_method_text(const struct panels *p)
+{
+	if (p->conf_method == NULL || strcmp(p->conf_method, PANELS_CONF_RECORD) == 0)
+		return "";
+	if (strcmp(p->conf_method, PANELS_CONF_SCRIPT) == 0)
+		return " (each record's mean, by a server script)";
+	return " (mean of all scores: the server refused scripts)";
+}
 
 /* Shortest text that reads back as the same double; integral values keep
  * a ".0" so that floats look like floats. NAN/inf print as null. */
@@ -405,6 +416,12 @@ panels_print_json(const struct panels *p, const char *const *sources, size_t nso
 	    (unsigned long long)rc->no_time, (unsigned long long)rc->naive_time,
 	    (unsigned long long)rc->bad_type, (unsigned long long)rc->invalid_utf8,
 	    (unsigned long long)rc->too_long);
+	buf_adds(&b, "  \"note\": ");
+	if (p->note != NULL)
+		add_str(&b, p->note);
+	else
+		buf_adds(&b, "null");
+	buf_adds(&b, ",\n");
 	buf_adds(&b, "  \"latency\": {\"field\": ");
 	add_str(&b, p->latency_field ? p->latency_field : "");
 	buf_adds(&b, ", \"group_by\": ");
@@ -433,7 +450,9 @@ panels_print_json(const struct panels *p, const char *const *sources, size_t nso
 		}
 		buf_adds(&b, "]}");
 	}
-	buf_adds(&b, "]},\n  \"confidence\": {\"mean\": ");
+	buf_adds(&b, "]},\n  \"confidence\": {\"method\": ");
+	add_str(&b, p->conf_method ? p->conf_method : PANELS_CONF_RECORD);
+	buf_adds(&b, ", \"mean\": ");
 	add_double(&b, p->conf_mean);
 	buf_adds(&b, ", \"previous_mean\": ");
 	add_double(&b, p->conf_prev);
@@ -510,6 +529,8 @@ panels_print_table(const struct panels *p, FILE *out)
 	time_format_iso(p->range.end, -1, c, sizeof c);
 	duration_format(p->bucket, d, sizeof d);
 	fprintf(out, "range %s..%s  bucket %s\n", a, c, d);
+	if (p->note != NULL)
+		fprintf(out, "partial results: %s\n", p->note);
 	fprintf(out, "records %llu  invalid_json %llu  invalid_utf8 %llu  too_long %llu  "
 	    "no_time %llu  naive_time %llu  bad_type %llu\n\n",
 	    (unsigned long long)rc->total, (unsigned long long)rc->invalid_json,
@@ -529,7 +550,8 @@ panels_print_table(const struct panels *p, FILE *out)
 	}
 	fmt_num(a, sizeof a, p->conf_mean, 4);
 	fmt_num(c, sizeof c, p->conf_prev, 4);
-	fprintf(out, "\nConfidence mean %s (previous window %s)\n", a, c);
+	fprintf(out, "\nConfidence mean %s (previous window %s)%s\n", a, c,
+	    panels_conf_method_text(p));
 	fprintf(out, "%-24s %8s %8s %8s %10s %8s %8s %8s\n", "bucket", "conf", "n",
 	    "cache%", "errors", "invalid", "total", "drift");
 	for (size_t i = 0; i < p->nbuckets; i++) {

@@ -73,6 +73,8 @@ struct panels {
 	size_t			 nconf;
 	double			 conf_mean;	/* over the whole range, NAN if none */
 	double			 conf_prev;	/* same length before the range, NAN if no data */
+	const char		*conf_method;	/* static: PANELS_CONF_RECORD (also NULL),
+						   _SCRIPT or _VALUES */
 
 	struct cache_point	*cache;		/* nbuckets each */
 	struct err_point	*errors;
@@ -81,16 +83,32 @@ struct panels {
 	char			*version_field;
 	struct share_row	*versions;	/* model-version share, by count desc */
 	size_t			 nversions;
+
+	char			*note;		/* partial results, e.g. "4/5 shards
+						   answered: REASON"; NULL if complete */
 };
+
+/* How the confidence means were computed (DESIGN §3: the mean over records
+ * of each record's mean): "record" each record's mean, exactly; "script"
+ * the same by a script on the server (Elasticsearch); "values" the mean of
+ * every array element, which differs when arrays differ in length (the
+ * server refused scripts). */
+#define PANELS_CONF_RECORD	"record"
+#define PANELS_CONF_SCRIPT	"script"
+#define PANELS_CONF_VALUES	"values"
 
 void	panels_free(struct panels *p);
 /* Bucket i's start time. */
 int64_t	panels_bucket_time(const struct panels *p, size_t i);
 
 /* Print as DESIGN §7 JSON (stable keys; times ISO 8601 UTC with Z; NAN as
- * null). sources are the source names as given. */
+ * null), plus "note" (null or the partial-result text) and
+ * "confidence"."method". sources are the source names as given. */
 void	panels_print_json(const struct panels *p, const char *const *sources,
 	    size_t nsources, FILE *out);
+/* "" for exact per-record means, else a parenthesised phrase with a
+ * leading blank saying how the confidence means were computed (static). */
+const char *panels_conf_method_text(const struct panels *p);
 /* Human table; CSV with one row per (panel, key, bucket). */
 void	panels_print_table(const struct panels *p, FILE *out);
 void	panels_print_csv(const struct panels *p, FILE *out);

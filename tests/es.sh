@@ -221,10 +221,70 @@ st=$?
 if [ $st -eq 0 ] && cmp -s "$tmp/out15" "$tmp/es.json"; then ok "503 twice, Retry-After honoured: the same panels"
 else not_ok "503 twice then success (exit $st)" "$tmp/err15"; fi
 fault '{"shard_failures": 1, "path": "_msearch"}'
-"$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >/dev/null 2>"$tmp/err16"
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >"$tmp/out16" 2>"$tmp/err16"
 st=$?
-if [ $st -eq 0 ] && grep -q "shards answered" "$tmp/err16"; then ok "a partial shard failure is said"
+if [ $st -eq 0 ] && grep -q "shards answered" "$tmp/err16" &&
+    grep -q '^  "note": "[0-9]*/[0-9]* shards answered' "$tmp/out16"
+then ok "a partial shard failure is said, and in the JSON note"
 else not_ok "a partial shard failure (exit $st)" "$tmp/err16"; fi
+grep -q '^  "note": null,' "$tmp/es.json" && ok "complete results: note null" ||
+	not_ok "complete results: note null"
+
+# confidence arrays of different lengths: each record's mean, by a script;
+# a cluster that refuses scripts gives the mean of all scores, and says so
+"$PYTHON3" - "$tmp/ragged.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i, sc in enumerate([[0.9], [0.2, 0.4, 0.6, 0.8], [0.5, 0.1], [1.0, 0.0, 0.5],
+                            0.7, [0.3], [0.25, 0.75]]):
+        f.write(json.dumps({"timestamp": "2026-02-27T03:%02d:00Z" % (i * 7),
+                            "model_metadata": {"serving_variant": "canary" if i % 2 else "prod"},
+                            "inference_metrics": {"latency_ms": 10 + i},
+                            "output": {"confidence_scores": sc}}) + "\n")
+PY
+start_fake rag --index "rag=$tmp/ragged.jsonl" &&
+	start_fake ragns --no-scripts --index "rag=$tmp/ragged.jsonl" ||
+	not_ok "the ragged-array fakes did not start"
+rr=2026-02-27T03:00:00Z..2026-02-27T04:00:00Z
+"$LOGDIVE" panels -f json -b 30m -t "$rr" "$tmp/ragged.jsonl" >"$tmp/rag-file" 2>/dev/null
+"$LOGDIVE" panels -f json -b 30m -t "$rr" "es+http://127.0.0.1:$(cat "$tmp/rag.port")/rag" \
+    >"$tmp/rag-es" 2>"$tmp/err19"
+"$LOGDIVE" panels -f json -b 30m -t "$rr" "es+http://127.0.0.1:$(cat "$tmp/ragns.port")/rag" \
+    >"$tmp/rag-ns" 2>"$tmp/err20"
+"$PYTHON3" - "$tmp/rag-file" "$tmp/rag-es" "$tmp/rag-ns" "$n" >"$tmp/cmp2" <<'PY'
+import json, sys
+f, e, v = (json.load(open(p)) for p in sys.argv[1:4])
+n = int(sys.argv[4])
+def check(cond, name, diag=""):
+    global n
+    n += 1
+    print(("ok" if cond else "not ok"), n, "-", name)
+    if not cond and diag:
+        print("#   " + str(diag)[:400])
+means = [0.9, 0.5, 0.3, 0.5, 0.7, 0.3, 0.5]
+want = sum(means) / 7
+pts = lambda d: [(p["mean"], p["count"]) for p in d["confidence"]["series"][0]["points"]]
+check(abs(f["confidence"]["mean"] - want) < 1e-12 and f["confidence"]["method"] == "record",
+      "file: the mean of each record's mean (%.6f)" % want, f["confidence"])
+check(e["confidence"]["method"] == "script" and abs(e["confidence"]["mean"] - want) < 1e-12
+      and all(abs(a[0] - b[0]) < 1e-12 and a[1] == b[1] for a, b in zip(pts(f), pts(e))),
+      "Elasticsearch: the same means, by a script", (e["confidence"], pts(f)))
+allv = [0.9, 0.2, 0.4, 0.6, 0.8, 0.5, 0.1, 1.0, 0.0, 0.5, 0.7, 0.3, 0.25, 0.75]
+check(v["confidence"]["method"] == "values" and
+      abs(v["confidence"]["mean"] - sum(allv) / len(allv)) < 1e-12,
+      "scripts refused: the mean of all scores, method values", v["confidence"])
+print("#done", n)
+PY
+grep -v '^#done' "$tmp/cmp2"
+n=$(sed -n 's/^#done //p' "$tmp/cmp2")
+[ -n "$n" ] || { n=99; not_ok "comparing ragged confidence failed"; }
+if grep -q "confidence is the mean of all scores: .*cannot execute \[inline\] scripts" "$tmp/err20"
+then ok "scripts refused: said, with the server's reason"
+else not_ok "scripts refused: said" "$tmp/err20"; fi
+"$LOGDIVE" panels -b 30m -t "$rr" "es+http://127.0.0.1:$(cat "$tmp/rag.port")/rag" 2>/dev/null |
+    grep -q "^Confidence mean 0.5286 (previous window -) (each record's mean, by a server script)$" &&
+	ok "the table says the means come from a script" ||
+	not_ok "the table says the means come from a script"
 fault '{"truncate": true, "path": "_msearch"}'
 "$LOGDIVE" panels -t "$range" "$es" >/dev/null 2>"$tmp/err17"
 st=$?

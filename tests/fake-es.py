@@ -7,7 +7,7 @@ canned. Listens on 127.0.0.1 on a free port written to --port-file.
   fake-es.py --port-file F --index NAME=FILE [--index NAME=FILE ...]
              [--flavour elasticsearch|opensearch] [--version 8.13.4]
              [--require-api-key KEY] [--require-basic USER:PASS]
-             [--latency-ms N] [--fault JSON ...]
+             [--latency-ms N] [--fault JSON ...] [--no-scripts]
 
 Endpoints: GET|HEAD /, GET /<target>/_mapping, GET /_cat/indices[/<target>],
 GET|POST [/<target>]/_search, [/<target>]/_count, [/<target>]/_msearch,
@@ -58,8 +58,13 @@ Differences from real Elasticsearch (deliberate, documented):
     field is truncated.
   * date math: now, now-1h, now/d, anchored "...||+1d" are supported;
     time_zone of date_histogram accepts only fixed offsets (Z, +02:00).
-  * not supported: query_string, simple_query_string, nested, scripts,
-    runtime fields, scroll, highlight, `fields`.
+  * scripts: only logdive's per-record mean script (MEAN_SCRIPT below) in
+    avg/sum/min/max/stats; any other script is a script_exception
+    "compile error". --no-scripts refuses it as script.allowed_types: none.
+  * float fields keep the source's double values (ES keeps 32-bit floats
+    in doc values, so its means differ in about the 8th digit).
+  * not supported: query_string, simple_query_string, nested, runtime
+    fields, scroll, highlight, `fields`.
 """
 
 import argparse
@@ -1177,8 +1182,56 @@ def num_values(docs, field, missing=None):
     return out
 
 
+# The one script the fake runs: logdive's per-record mean (recognised by its
+# source text, params.f = the field). Real ES runs any Painless; --no-scripts
+# answers as a cluster with script.allowed_types: none.
+MEAN_SCRIPT = ("if (!doc.containsKey(params.f) || doc[params.f].size() == 0) "
+               "{ return null; } double s = 0; for (def v : doc[params.f]) { s += v; } "
+               "return s / doc[params.f].size();")
+SCRIPTS_ALLOWED = True
+
+
+def script_values(atype, sc, docs, indices):
+    """The values a metric aggregation's script gives, one per document."""
+    if not isinstance(sc, dict) or not isinstance(sc.get("source"), str):
+        raise parsing_error("[script] must be an object with a [source]")
+    if not SCRIPTS_ALLOWED:
+        raise shard_error("cannot execute [inline] scripts",
+                          indices[0].name if indices else "_na_",
+                          "illegal_argument_exception")
+    if sc.get("lang", "painless") != "painless" or sc["source"] != MEAN_SCRIPT:
+        raise shard_error("compile error", indices[0].name if indices else "_na_",
+                          "script_exception")
+    field = (sc.get("params") or {}).get("f")
+    if not isinstance(field, str):
+        raise shard_error("runtime error", indices[0].name if indices else "_na_",
+                          "script_exception")
+    check_agg_field(atype, field, indices, True)
+    out = []
+    for d in docs:
+        vs = [int(v) if isinstance(v, bool) else v for v in values(d, field)]
+        vs = [v for v in vs if isinstance(v, (int, float))]
+        if vs:
+            out.append(float(math.fsum(vs)) / len(vs))
+    return out
+
+
 def agg_metric(atype, p, docs, indices):
     field = p.get("field")
+    if field is None and "script" in p and atype in ("avg", "sum", "min", "max", "stats"):
+        vals = script_values(atype, p["script"], docs, indices)
+        if atype == "avg":
+            return {"value": float(math.fsum(vals)) / len(vals) if vals else None}
+        if atype == "sum":
+            return {"value": float(math.fsum(vals))}
+        if atype in ("min", "max"):
+            return {"value": float((min if atype == "min" else max)(vals))
+                    if vals else None}
+        if not vals:
+            return {"count": 0, "min": None, "max": None, "avg": None, "sum": 0.0}
+        t = float(math.fsum(vals))
+        return {"count": len(vals), "min": float(min(vals)), "max": float(max(vals)),
+                "avg": t / len(vals), "sum": t}
     numeric = atype not in ("value_count", "cardinality")
     types = check_agg_field(atype, field, indices, numeric)
     is_date = "date" in types
@@ -2056,8 +2109,12 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=0)
     ap.add_argument("--fault", action="append", default=[], metavar="JSON",
                     help="a fault as for POST /_fake/faults (repeatable)")
+    ap.add_argument("--no-scripts", action="store_true",
+                    help="refuse scripts (script.allowed_types: none)")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
+    global SCRIPTS_ALLOWED
+    SCRIPTS_ALLOWED = not a.no_scripts
     store = Store()
     for spec in a.index:
         name, sep, fn = spec.partition("=")

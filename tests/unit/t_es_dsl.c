@@ -520,6 +520,23 @@ test_msearch(void)
 	}
 	free(s);
 
+	/* per-record confidence means by the script, everywhere a mean of it is */
+	d = dash(NULL);
+	d.conf_script = 1;
+	s = es_msearch_dashboard(&d, &F, &err);
+	{
+		const char *sc = "{\"filter\":{\"exists\":{\"field\":"
+		    "\"output.confidence_scores\"}},\"aggs\":{\"avg\":{\"avg\":{\"script\":"
+		    "{\"lang\":\"painless\",\"source\":\"" ES_CONF_SCRIPT "\",\"params\":"
+		    "{\"f\":\"output.confidence_scores\"}}}}}}";
+		size_t k = 0;
+		for (const char *p = s; p && (p = strstr(p, sc)) != NULL; p++)
+			k++;
+		ok(k == 4 && strstr(s, "{\"avg\":{\"field\":\"output.confidence") == NULL,
+		    "conf_script: the 4 confidence means by the script, no plain avg (%zu)", k);
+	}
+	free(s);
+
 	d = dash(NULL);
 	d.bucket = 1500 * NS_PER_MS;
 	d.range.end = d.range.start + 150 * NS_PER_SEC;
@@ -683,6 +700,25 @@ test_parse(void)
 	    "empty aggregations parse");
 	is_str(note, "timed out: partial results; no confidence change: Elasticsearch "
 	    "answered 503: boom", "notes");
+	is_str(p.conf_method, PANELS_CONF_VALUES, "plain avg: method values");
+	panels_free(&p);
+	json_decref(r);
+
+	/* a cluster without scripts */
+	r = load("{\"responses\": [{\"error\": {\"root_cause\": [{\"type\": "
+	    "\"illegal_argument_exception\", \"reason\": \"cannot execute [inline] "
+	    "scripts\"}], \"type\": \"search_phase_execution_exception\", \"reason\": "
+	    "\"all shards failed\"}, \"status\": 400}]}");
+	ok(es_script_refused(r, note, sizeof note) == 1, "scripts refused: detected");
+	is_str(note, "illegal_argument_exception: cannot execute [inline] scripts",
+	    "scripts refused: the reason");
+	json_decref(r);
+	r = load(RESPONSE);
+	ok(es_script_refused(r, note, sizeof note) == 0 && note[0] == '\0',
+	    "a good answer: no script refusal");
+	d.conf_script = 1;
+	rc = es_parse_dashboard(r, &d, &F, &p, note, sizeof note, &err);
+	is_str(rc == LD_OK ? p.conf_method : NULL, PANELS_CONF_SCRIPT, "script: method script");
 	panels_free(&p);
 	json_decref(r);
 }
