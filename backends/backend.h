@@ -19,6 +19,8 @@ struct progress {
 	_Atomic uint64_t records;
 	_Atomic int	 done;		/* 1 once every record is readable (load may
 					   still be writing its index) */
+	_Atomic int	 rc;		/* set before done: LD_OK, or the status load
+					   will return, its err already filled */
 	_Atomic int	 from_index;	/* 1 if read back from the index, not parsed */
 };
 

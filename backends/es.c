@@ -385,6 +385,7 @@ es_load(struct backend *b, struct ld_err *err)
 out:
 	json_decref(info);
 	json_decref(mapping);
+	b->progress.rc = rc;
 	b->progress.done = 1;
 	return rc;
 }
@@ -410,6 +411,8 @@ es_extent(struct backend *b, const struct q_node *q, struct time_range *r,
 		*r = e->extent;
 		return LD_OK;
 	}
+	if (e->role[ROLE_TIME] == NULL)
+		return err_set(err, LD_EAGAIN, "load first");
 	json_t *query = es_query_in_range(q, &e->f, e->role[ROLE_TIME], NULL, err);
 	if (query == NULL)
 		return err->status;
@@ -507,38 +510,43 @@ es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 	return LD_OK;
 }
 
-/* Open a point in time on pattern (ES 7.10+, not OpenSearch here): the id
+/* Open a point in time on pattern (§4.5: ES 7.10+ POST /P/_pit -> "id",
+ * OpenSearch 2.4+ POST /P/_search/point_in_time -> "pit_id"): the id
  * (caller frees) or NULL if the server cannot. */
 static char *
 pit_open(struct backend *b, const char *pattern)
 {
 	struct esb *e = b->priv;
-	json_t *res = NULL;
+	json_t *res = NULL, *id;
 	long status;
 	struct ld_err err;
-	char *id = NULL;
+	char *path, *out = NULL;
 
-	if (e->f.opensearch || (e->f.version && e->f.version < 710))
+	if (e->f.opensearch ? e->f.version && e->f.version < 204 :
+	    e->f.version && e->f.version < 710)
 		return NULL;
-	char *path = xasprintf("/%s/_pit?keep_alive=1m", pattern);
+	path = xasprintf(e->f.opensearch ? "/%s/_search/point_in_time?keep_alive=1m" :
+	    "/%s/_pit?keep_alive=1m", pattern);
 	if (es_get(b, "POST", path, "", 0, "application/json", &res, &status, &err) == LD_OK &&
-	    json_is_string(json_object_get(res, "id")))
-		id = xstrdup(json_string_value(json_object_get(res, "id")));
+	    json_is_string(id = json_object_get(res, e->f.opensearch ? "pit_id" : "id")))
+		out = xstrdup(json_string_value(id));
 	json_decref(res);
 	free(path);
-	return id;
+	return out;
 }
 
 static void
 pit_close(struct backend *b, const char *id)
 {
-	json_t *res = NULL, *body = json_pack("{s:s}", "id", id);
+	struct esb *e = b->priv;
+	json_t *res = NULL, *body = e->f.opensearch ? json_pack("{s:[s]}", "pit_id", id) :
+	    json_pack("{s:s}", "id", id);
 	char *text = json_dumps(body, JSON_COMPACT);
 	long status;
 	struct ld_err err;
 
-	es_get(b, "DELETE", "/_pit", text, strlen(text), "application/json", &res, &status,
-	    &err);
+	es_get(b, "DELETE", e->f.opensearch ? "/_search/point_in_time" : "/_pit", text,
+	    strlen(text), "application/json", &res, &status, &err);
 	json_decref(res);
 	json_decref(body);
 	free(text);
@@ -560,6 +568,11 @@ walk(struct backend *b, const char *pattern, struct es_search *s, const char *id
 	char *path = xasprintf("/%s/_search", pattern);
 
 	out->total = 0;
+	/* equal sort values across a page boundary need a unique last key:
+	 * _shard_doc in an ES point in time, else _id (OpenSearch before 3.3
+	 * has no _shard_doc; its own PIT examples sort on _id) */
+	if (e->f.opensearch || (e->f.version && e->f.version < 710))
+		s->tiebreak = "_id";
 	while (out->n < want) {
 		json_t *body, *res = NULL;
 		long status;

@@ -787,6 +787,7 @@ file_load(struct backend *b, struct ld_err *err)
 	}
 	/* Everything is readable now: callers may show it while the index is
 	 * written (DESIGN: persist after the first dashboard is on screen). */
+	b->progress.rc = rc;
 	b->progress.done = 1;
 	if (b->cancel_load)
 		return err_set(err, LD_ECANCEL, "load cancelled");

@@ -381,9 +381,11 @@ loader_start(struct loader *l, struct backend *b, struct ld_err *err)
 	}
 	if (shown)
 		fputs("\r\033[K", stderr);
-	if (l->done && l->rc != LD_OK) {
+	/* the load may still be writing its index, but its status is known */
+	int rc = l->done ? l->rc : b->progress.rc;
+	if (rc != LD_OK) {
 		*err = l->err;
-		return l->rc;
+		return rc;
 	}
 	return LD_OK;
 }
