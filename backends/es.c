@@ -448,8 +448,17 @@ es_extent(struct backend *b, const struct q_node *q, struct time_range *r,
 	return LD_OK;
 }
 
+/* A 400 about a value or a field of the query: say which term it is. */
 static int
-es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
+blame(const struct q_node *q, int rc, struct ld_err *err)
+{
+	if (rc == LD_ESOURCE && strstr(err->msg, "400") != NULL && es_blame_err(q, err))
+		return LD_EUSAGE;
+	return rc;
+}
+
+static int
+dashboard(struct backend *b, const struct query_opts *q, struct panels *out,
     struct ld_err *err)
 {
 	struct esb *e = b->priv;
@@ -640,6 +649,13 @@ walk(struct backend *b, const char *pattern, struct es_search *s, const char *id
 }
 
 static int
+es_panels(struct backend *b, const struct query_opts *q, struct panels *out,
+    struct ld_err *err)
+{
+	return blame(q->query, dashboard(b, q, out, err), err);
+}
+
+static int
 es_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
     struct ld_err *err)
 {
@@ -656,7 +672,7 @@ es_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	s.group_value = rq->group_value;
 	s.min_latency = rq->min_latency;
 	s.sort = rq->sort;
-	rc = walk(b, e->pattern, &s, NULL, NULL, rq->limit, out, err);
+	rc = blame(rq->q.query, walk(b, e->pattern, &s, NULL, NULL, rq->limit, out, err), err);
 	if (rc == LD_OK && out->n == 0)
 		return err_set(err, LD_NOMATCH, "no matching records");
 	return rc;

@@ -1404,6 +1404,74 @@ item_error(const json_t *item, char *msg, size_t len)
 	return LD_ESOURCE;
 }
 
+static int
+names(const char *msg, const char *s, char open, char close)
+{
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return 0;
+	for (const char *p = msg; (p = strchr(p, open)) != NULL; p++)
+		if (strncmp(p + 1, s, n) == 0 && p[1 + n] == close)
+			return 1;
+	return 0;
+}
+
+static const struct q_node *
+blame_walk(const struct q_node *q, const char *msg, int by_path)
+{
+	const struct q_node *r;
+
+	if (q == NULL)
+		return NULL;
+	switch (q->kind) {
+	case Q_AND:
+	case Q_OR:
+		if ((r = blame_walk(q->a, msg, by_path)) != NULL)
+			return r;
+		return blame_walk(q->b, msg, by_path);
+	case Q_NOT:
+		return blame_walk(q->a, msg, by_path);
+	case Q_FIELD:
+	case Q_EXISTS:
+		if (by_path)
+			return q->path && names(msg, q->path, '[', ']') ? q : NULL;
+		return q->kind == Q_FIELD && q->value &&
+		    (names(msg, q->value, '[', ']') || names(msg, q->value, '"', '"')) ? q : NULL;
+	default:
+		return NULL;
+	}
+}
+
+const struct q_node *
+es_blame(const struct q_node *q, const char *msg)
+{
+	const struct q_node *r = blame_walk(q, msg, 0);
+
+	return r ? r : blame_walk(q, msg, 1);
+}
+
+int
+es_blame_err(const struct q_node *q, struct ld_err *err)
+{
+	static const char *const op[] = { ":", " < ", " <= ", " > ", " >= " };
+	const struct q_node *n = es_blame(q, err->msg);
+	size_t l = strlen(err->msg);
+
+	if (n == NULL)
+		return 0;
+	err->col = n->col;
+	err->status = LD_EUSAGE;
+	if (n->kind == Q_EXISTS)
+		snprintf(err->msg + l, sizeof err->msg - l, "; the query at col %d: %s:*",
+		    n->col, n->field);
+	else
+		snprintf(err->msg + l, sizeof err->msg - l, "; the query at col %d: %s%s%s%s%s",
+		    n->col, n->field, op[n->cmp], n->quoted || strpbrk(n->value, " \t") ?
+		    "\"" : "", n->value, n->quoted || strpbrk(n->value, " \t") ? "\"" : "");
+	return 1;
+}
+
 int
 es_script_refused(const json_t *resp, char *why, size_t whylen)
 {

@@ -266,6 +266,18 @@ int	es_parse_dashboard(const json_t *msearch_response, const struct es_dash *d,
  * why; else 0 and why "". The caller then asks again with conf_script 0. */
 int	es_script_refused(const json_t *msearch_response, char *why, size_t whylen);
 
+/* The term of q that a server error message names (§7.1: a 400 names
+ * the offending value in brackets, "failed to parse date field [x]",
+ * or quotes it, 'For input string: "x"'; else the field, "[path]"):
+ * the first FIELD/EXISTS node whose value, else whose path, appears so
+ * in msg; NULL if none. Borrowed from q. */
+const struct q_node *es_blame(const struct q_node *q, const char *msg);
+
+/* Append to err->msg "; the query at col N: FIELD OP VALUE" for the term
+ * es_blame finds, set err->col and err->status LD_EUSAGE (a query error,
+ * exit 2) and return 1; else 0 and err unchanged. */
+int	es_blame_err(const struct q_node *q, struct ld_err *err);
+
 /* One line for an error body (§7.1): an object -> "TYPE: REASON" of
  * root_cause[0] (else of the error itself), with the innermost caused_by
  * reason appended when it differs; a string -> itself; else "". Writes

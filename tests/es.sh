@@ -325,4 +325,12 @@ st=$?
 if [ $st -eq 3 ] && grep -q "400" "$tmp/err18"; then ok "a 400 shows the server's reason"
 else not_ok "a 400 (exit $st)" "$tmp/err18"; fi
 
+# a 400 about a value of the query: the term, its column, exit 2
+"$LOGDIVE" requests -q 'log_level:INFO and timestamp < "last tuesday"' "$es" >/dev/null 2>"$tmp/err21"
+st=$?
+if [ $st -eq 2 ] && [ "$(wc -l <"$tmp/err21")" -eq 1 ] &&
+    grep -q 'failed to parse date field \[last tuesday\].*; the query at col 20: timestamp < "last tuesday"$' "$tmp/err21"
+then ok "a 400 names the term of the query and its column: exit 2"
+else not_ok "a 400 names the term of the query (exit $st)" "$tmp/err21"; fi
+
 echo "1..$n"

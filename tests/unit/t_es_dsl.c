@@ -704,6 +704,30 @@ test_parse(void)
 	panels_free(&p);
 	json_decref(r);
 
+	/* a 400 names a value, or a field, of the query */
+	{
+		struct q_node *q = query_parse("log_level:INFO and (latency_ms > 5 or "
+		    "cache_hit:maybe)", &err);
+		struct ld_err e2;
+		const char *const *paths;
+		size_t np;
+		paths = es_fields_paths(&F, &np);
+		query_resolve(q, paths, np, &err);
+		ok(es_blame(q, "Can't parse boolean value [maybe], expected [true] or [false]") ==
+		    q->b->b, "blame: the bracketed value");
+		ok(es_blame(q, "failed to create query: For input string: \"INFO\"") == q->a,
+		    "blame: the quoted value");
+		ok(es_blame(q, "No mapping found for [inference_metrics.latency_ms]") == q->b->a,
+		    "blame: the field's path");
+		ok(es_blame(q, "failed to parse [5.0]") == NULL, "blame: nothing named");
+		err_set(&e2, LD_ESOURCE, "Elasticsearch answered 400: x [maybe]");
+		ok(es_blame_err(q, &e2) == 1 && e2.status == LD_EUSAGE && e2.col == 39,
+		    "blame_err: usage error, column %d", e2.col);
+		is_str(e2.msg, "Elasticsearch answered 400: x [maybe]; the query at col 39: "
+		    "cache_hit:maybe", "blame_err: the message");
+		query_free(q);
+	}
+
 	/* a cluster without scripts */
 	r = load("{\"responses\": [{\"error\": {\"root_cause\": [{\"type\": "
 	    "\"illegal_argument_exception\", \"reason\": \"cannot execute [inline] "
