@@ -83,4 +83,20 @@ if wait_for "Everywhere" 3; then ok "the screen stays responsive (help opens)"
 else not_ok "the screen stays responsive"; fi
 tm send-keys -t s q
 sleep 0.5
+
+# a partial answer: the latency panel and the status line say so
+tm kill-session -t s 2>/dev/null
+"$PYTHON3" -c '
+import sys, urllib.request
+r = urllib.request.Request("http://127.0.0.1:%s/_fake/faults" % sys.argv[1], method="DELETE")
+urllib.request.urlopen(r).read()
+r = urllib.request.Request("http://127.0.0.1:%s/_fake/faults" % sys.argv[1],
+    data=b"{\"shard_failures\": 1, \"times\": -1, \"path\": \"_msearch\"}", method="POST")
+urllib.request.urlopen(r).read()' "$port"
+tm new-session -d -s s -x 120 -y 40 "LANG=C.UTF-8 '$LOGDIVE' -t '$range' '$es'; sleep 30"
+if wait_for "(approximate, 1/2 shards)" 15 && tm capture-pane -p -t s | grep -q "│ 1/2 shards answered: "
+then ok "a partial answer: the panel and the status line say how many shards answered"
+else not_ok "a partial answer is said"; fi
+tm send-keys -t s q
+sleep 0.3
 echo "1..$n"

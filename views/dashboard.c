@@ -541,12 +541,31 @@ draw_hist(struct dash *d, int y, int x, int h, int w)
 	}
 }
 
+/* "N/M shards" when the server answered in part, "partial" for another
+ * note, else "" (in out). */
+static void
+partial_text(const struct panels *p, char *out, size_t len)
+{
+	const char *s, *b;
+
+	out[0] = '\0';
+	if (p->note == NULL)
+		return;
+	if ((s = strstr(p->note, " shards answered")) == NULL) {
+		snprintf(out, len, "partial");
+		return;
+	}
+	for (b = s; b > p->note && b[-1] != ' '; b--)
+		;
+	snprintf(out, len, "%.*s shards", (int)(s - b), b);
+}
+
 static void
 draw_latency(struct dash *d, int y, int x, int h, int w)
 {
 	const struct panels *p = &d->p;
 	const struct lat_group *g;
-	char title[256], a[32], b[32], c[32], n[32], *gl;
+	char title[256], a[32], b[32], c[32], n[32], part[48], *gl;
 	int nw, cw = 1, pw = 3, row, st, rows, hist_rows, num;
 	double base;
 	size_t i;
@@ -569,8 +588,12 @@ draw_latency(struct dash *d, int y, int x, int h, int w)
 		nw = 4;
 	gl = str_visible(group_label(d), strlen(group_label(d)),
 	    tui_utf8 ? 0 : STRVIS_ASCII);
-	snprintf(title, sizeof title, "Latency (ms) by %s%s", gl,
-	    p->exact ? "" : " (approximate)");
+	partial_text(p, part, sizeof part);
+	snprintf(title, sizeof title, "Latency (ms) by %s%s%s%s%s", gl,
+	    p->exact && !part[0] ? "" : " (", p->exact ? "" : "approximate",
+	    !p->exact && part[0] ? ", " : "", part);
+	if (!p->exact || part[0])
+		snprintf(title + strlen(title), sizeof title - strlen(title), ")");
 	draw_str(y, x, w, title, title_style(d, P_LAT));
 	draw_str(y + 1, x, nw, gl, ST_DIM);
 	free(gl);
