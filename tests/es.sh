@@ -207,12 +207,13 @@ for fl in "elasticsearch 7.17.0" "opensearch 2.11.0"; do
 	else not_ok "$1 $2: paging got $(cat "$tmp/c-$1") lines"; fi
 done
 
-# 2500 records with one timestamp: pages of 1000 split them, and the unique
+# 12000 records (more than the 10,000 of from+size) with one timestamp:
+# pages of 1000 split them, and the unique
 # last sort key (_shard_doc in an ES point in time, _id in an OpenSearch
 # one and on ES before 7.10) makes the walk lose and repeat none
 "$PYTHON3" -c '
 import json
-for i in range(2500):
+for i in range(12000):
     print(json.dumps({"timestamp": "2026-02-27T03:00:00.000Z", "request_id": "r-%05d" % i,
                       "inference_metrics": {"latency_ms": 5}}))' >"$tmp/ties.jsonl"
 for fl in "elasticsearch 8.13.4 /ties/_pit" "opensearch 2.11.0 /ties/_search/point_in_time" \
@@ -231,8 +232,8 @@ import json, sys, urllib.request
 st = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/stats" % sys.argv[1]))
 print(" ".join(sorted(p for p in st["by_path"] if "pit" in p or "point_in_time" in p)) or "-")' \
 	    "$port" >"$tmp/pit-ties"
-	if [ "$(cat "$tmp/c-ties")" = 2500 ] && grep -q -- "$3" "$tmp/pit-ties"; then
-		ok "$1 $2: 2500 records on one timestamp, each once (point in time: $3)"
+	if [ "$(cat "$tmp/c-ties")" = 12000 ] && grep -q -- "$3" "$tmp/pit-ties"; then
+		ok "$1 $2: 12000 records on one timestamp, each once (point in time: $3)"
 	else not_ok "$1 $2: one timestamp: $(cat "$tmp/c-ties"), PIT $(cat "$tmp/pit-ties")" "$tmp/err-ties"; fi
 done
 
