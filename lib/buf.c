@@ -19,6 +19,7 @@ buf_reserve(struct buf *b, size_t extra)
 		cap = cap * 2;
 	b->p = xrealloc(b->p, cap);
 	b->cap = cap;
+	b->p[b->len] = '\0';	/* a reserved, still empty buffer is "" */
 }
 
 void
