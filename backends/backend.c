@@ -79,25 +79,32 @@ backend_open(const struct backend_opts *o, struct ld_err *err)
 		    "standard input, es+https://… or loki+https://…");
 		return NULL;
 	}
-	size_t nes = 0;
+	size_t nes = 0, nloki = 0;
 	for (size_t i = 0; i < o->nsources; i++) {
 		const char *s = o->sources[i];
 		if (has_prefix(s, "es+"))
 			nes++;
-		else if (has_prefix(s, "loki+") || has_prefix(s, "http://") ||
-		    has_prefix(s, "https://")) {
-			err_set(err, LD_EUSAGE, "%s: %s", s, has_prefix(s, "loki+") ?
-			    "Loki sources are not supported yet in this build" :
-			    "say which server this is: es+https://HOST:9200/INDEX-PATTERN");
+		else if (has_prefix(s, "loki+"))
+			nloki++;
+		else if (has_prefix(s, "http://") || has_prefix(s, "https://")) {
+			err_set(err, LD_EUSAGE, "%s: say which server this is: "
+			    "es+https://HOST:9200/INDEX-PATTERN or "
+			    "loki+https://HOST:3100/{SELECTOR}", s);
 			return NULL;
 		}
 	}
-	if (nes > 0 && nes != o->nsources) {
-		err_set(err, LD_EUSAGE, "Elasticsearch and file sources cannot be mixed");
+	if ((nes > 0 || nloki > 0) && nes + nloki != o->nsources) {
+		err_set(err, LD_EUSAGE, "remote and file sources cannot be mixed");
+		return NULL;
+	}
+	if (nes > 0 && nloki > 0) {
+		err_set(err, LD_EUSAGE, "Elasticsearch and Loki sources cannot be mixed");
 		return NULL;
 	}
 	if (nes > 0)
 		ops = &es_backend_ops;
+	if (nloki > 0)
+		ops = &loki_backend_ops;
 	struct backend *b = xcalloc(1, sizeof *b);
 	b->ops = ops;
 	if (o->map) {

@@ -36,6 +36,8 @@ struct backend_opts {
 	int		   insecure;	/* --insecure: no TLS verification (warned) */
 	int64_t		   connect_timeout;	/* ns; 0: the config's, else 5 s */
 	int64_t		   timeout;	/* ns; 0: the config's, else 30 s */
+	const struct time_range *range;	/* -t, if given: where a remote backend
+					   samples lines to learn the fields */
 };
 
 struct query_opts {
@@ -132,5 +134,6 @@ void		 backend_close(struct backend *b);
 
 extern const struct backend_ops file_backend_ops;
 extern const struct backend_ops es_backend_ops;
+extern const struct backend_ops loki_backend_ops;
 
 #endif

@@ -354,6 +354,8 @@ panels_conf_method_text(const struct panels *p)
 		return "";
 	if (strcmp(p->conf_method, PANELS_CONF_SCRIPT) == 0)
 		return " (each record's mean, by a server script)";
+	if (strcmp(p->conf_method, PANELS_CONF_LINES) == 0)
+		return " (each record's mean, computed from the lines)";
 	return " (mean of all scores: the server refused scripts)";
 }
 

@@ -92,10 +92,13 @@ struct panels {
  * of each record's mean): "record" each record's mean, exactly; "script"
  * the same by a script on the server (Elasticsearch); "values" the mean of
  * every array element, which differs when arrays differ in length (the
- * server refused scripts). */
+ * server refused scripts); "lines" each record's mean, computed by logdive
+ * from the lines the server sent (Loki). */
 #define PANELS_CONF_RECORD	"record"
 #define PANELS_CONF_SCRIPT	"script"
 #define PANELS_CONF_VALUES	"values"
+#define PANELS_CONF_LINES	"lines"	/* each record's mean, computed here from
+					   the lines (Loki: LogQL cannot) */
 
 void	panels_free(struct panels *p);
 /* Bucket i's start time. */

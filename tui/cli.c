@@ -273,6 +273,10 @@ cli_open(const struct cli *c, struct ld_err *err)
 	o.insecure = c->insecure;
 	o.connect_timeout = c->connect_timeout;
 	o.timeout = c->timeout;
+	struct time_range r;
+	struct ld_err e2;
+	if (c->range && range_parse(c->range, time_now(), &r, &e2) == LD_OK)
+		o.range = &r;
 	b = backend_open(&o, err);
 out:
 	mapping_free(&m);

@@ -275,7 +275,9 @@ draw_one_series(struct dash *d, int panel, int y, int x, int w)
 		title = p->conf_method == NULL ||
 		    strcmp(p->conf_method, PANELS_CONF_RECORD) == 0 ? "Confidence (mean)" :
 		    strcmp(p->conf_method, PANELS_CONF_SCRIPT) == 0 ?
-		    "Confidence (mean, script)" : "Confidence (mean of all scores)";
+		    "Confidence (mean, script)" :
+		    strcmp(p->conf_method, PANELS_CONF_LINES) == 0 ?
+		    "Confidence (mean, from lines)" : "Confidence (mean of all scores)";
 		if (!isnan(p->conf_mean)) {
 			fmt_double(p->conf_mean, 2, a, sizeof a);
 			if (!isnan(p->conf_prev) && p->conf_prev != 0) {
