@@ -2010,6 +2010,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128   # socketserver's 5 drops connections made at once
 
     def handle_error(self, request, client_address):
         pass   # resets and truncations make clients hang up: not our problem
