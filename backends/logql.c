@@ -1513,9 +1513,37 @@ cc_query(struct cc *c, struct buf *lf, struct buf *lab)
 	return rc;
 }
 
-/* The extra filter as a label filter. */
+static int cc_filter1(struct cc *c, const struct logql_filter *f, struct buf *out);
+
+/* An extra filter and its and-chain as a label filter. */
 static int
 cc_filter(struct cc *c, const struct logql_filter *f, struct buf *out)
+{
+	for (; f != NULL; f = f->and) {
+		if (cc_filter1(c, f, out) != LD_OK)
+			return LD_EUSAGE;
+		if (f->and != NULL)
+			buf_adds(out, " and ");
+	}
+	return LD_OK;
+}
+
+/* r->any: (CHAIN) or (CHAIN) ... */
+static int
+cc_any(struct cc *c, struct buf *out)
+{
+	for (size_t i = 0; i < c->r->nany; i++) {
+		buf_adds(out, i ? " or (" : "(");
+		if (cc_filter(c, c->r->any[i], out) != LD_OK)
+			return LD_EUSAGE;
+		buf_addc(out, ')');
+	}
+	return LD_OK;
+}
+
+/* One filter as a label filter. */
+static int
+cc_filter1(struct cc *c, const struct logql_filter *f, struct buf *out)
 {
 	static const char *const ops[] = {
 		"=", "!=", "=~", "!~", " == ", " != ", " < ", " <= ", " > ", " >= "
@@ -1561,14 +1589,23 @@ pipeline(struct cc *c, const char *const *lead, size_t nlead)
 		rc = cc_label(c, lead[i], 0) ? LD_OK : LD_EUSAGE;
 	for (size_t i = 0; i < r->npaths && rc == LD_OK; i++)
 		rc = cc_label(c, r->paths[i], 0) ? LD_OK : LD_EUSAGE;
-	if (rc == LD_OK && r->filter != NULL)
-		rc = cc_label(c, r->filter->path, 0) ? LD_OK : LD_EUSAGE;
+	for (const struct logql_filter *f = r->filter; f != NULL && rc == LD_OK; f = f->and)
+		rc = cc_label(c, f->path, 0) ? LD_OK : LD_EUSAGE;
+	for (size_t i = 0; i < r->nany && rc == LD_OK; i++)
+		for (const struct logql_filter *f = r->any[i]; f != NULL && rc == LD_OK;
+		    f = f->and)
+			rc = cc_label(c, f->path, 0) ? LD_OK : LD_EUSAGE;
 	if (rc == LD_OK)
 		rc = cc_fields(c, r->query);
 	if (rc == LD_OK)
 		rc = cc_query(c, &lf, &lab);
 	if (rc == LD_OK && r->filter != NULL)
 		rc = cc_filter(c, r->filter, &flt);
+	if (rc == LD_OK && r->nany > 0) {
+		if (flt.len)
+			buf_adds(&flt, " | ");
+		rc = cc_any(c, &flt);
+	}
 	if (rc == LD_OK) {
 		buf_adds(&out, r->sel->text);
 		if (lf.len)
@@ -1685,19 +1722,21 @@ logql_metric_query(const struct logql_req *r, const struct logql_metric *m,
 	case LOGQL_QUANTILE:
 		fmt_num(m->phi, phi, sizeof phi);
 		buf_printf(&out, "quantile_over_time(%s, %s | unwrap %s | __error__=\"\" "
-		    "[%s]) by (%s)", phi, pipe, label_find(r->labels, m->unwrap)->name, dur,
+		    "[%s]" LOGQL_OFFSET ") by (%s)", phi, pipe, label_find(r->labels, m->unwrap)->name, dur,
 		    by.p);
 		break;
 	case LOGQL_AVG:
-		buf_printf(&out, "avg_over_time(%s | unwrap %s | __error__=\"\" [%s]) "
-		    "by (%s)", pipe, label_find(r->labels, m->unwrap)->name, dur, by.p);
+		buf_printf(&out, "avg_over_time(%s | unwrap %s | __error__=\"\" [%s]"
+		    LOGQL_OFFSET ") by (%s)", pipe, label_find(r->labels, m->unwrap)->name, dur, by.p);
 		break;
 	default:
 		if (m->nby > 0)
-			buf_printf(&out, "sum by (%s) (count_over_time(%s [%s]))", by.p,
+			buf_printf(&out, "sum by (%s) (count_over_time(%s [%s]" LOGQL_OFFSET
+			    "))", by.p,
 			    pipe, dur);
 		else
-			buf_printf(&out, "sum(count_over_time(%s [%s]))", pipe, dur);
+			buf_printf(&out, "sum(count_over_time(%s [%s]" LOGQL_OFFSET "))", pipe,
+			    dur);
 	}
 done:
 	free(lead);
@@ -1719,7 +1758,8 @@ count_sel(const struct logql_selector *sel, const char *pipe, int64_t range,
 		return err_set(err, LD_EUSAGE, "no stream selector"), NULL;
 	if (logql_duration(range, dur, sizeof dur, err) != LD_OK)
 		return NULL;
-	return xasprintf("sum(count_over_time(%s%s [%s]))", sel->text, pipe, dur);
+	return xasprintf("sum(count_over_time(%s%s [%s]" LOGQL_OFFSET "))", sel->text, pipe,
+	    dur);
 }
 
 char *

@@ -178,6 +178,7 @@ struct logql_filter {
 	enum logql_fop	 op;
 	const char	*str;		/* string and regex ops */
 	double		 num;		/* numeric ops: finite */
+	const struct logql_filter *and;	/* NULL, or the next of an and-chain */
 };
 
 /* What a query is built from. */
@@ -188,13 +189,17 @@ struct logql_req {
 	const char *const	*paths;		/* more paths to extract (group-by,
 						   sort field, ...) */
 	size_t			 npaths;
-	const struct logql_filter *filter;	/* NULL: none */
+	const struct logql_filter *filter;	/* NULL: none; an and-chain */
+	const struct logql_filter *const *any;	/* then `| (CHAIN) or (CHAIN)...`
+						   of these and-chains */
+	size_t			 nany;
 };
 
 /* The log query (drill-down, trace):
  *   {SEL} LINEFILTERS | json L="path", ... [| label_format
- *   ldline="{{__line__}}"] [| LABELFILTER] [| FILTER] | __error__=""
- * The json stage lists r->paths, then r->filter's path, then the query's
+ *   ldline="{{__line__}}"] [| LABELFILTER] [| FILTER] [| ANY] | __error__=""
+ * FILTER is r->filter's chain, `A and B`; ANY `(A and B) or (C)` of r->any.
+ * The json stage lists r->paths, then r->filter's paths, r->any's, the query's
  * fields in order of appearance, each once; it is left out when there are
  * none. LINEFILTERS and LABELFILTER as at the top of this file; the label
  * filter is one expression, and/or fully parenthesized where they mix.
@@ -204,6 +209,13 @@ struct logql_req {
  * written in LogQL. */
 char	*logql_log_query(const struct logql_req *r, const char **names,
 	    struct ld_err *err);
+
+/* Every range of a metric query is followed by this offset, so that the
+ * point at time T covers [T - R, T) for nanosecond entry times instead of
+ * Loki's (T - R, T] (§4.6): a point at the end of a bucket is that bucket,
+ * even where the query frontend aligns the evaluation times to multiples
+ * of the step (split_queries_by_interval). */
+#define LOGQL_OFFSET	" offset 1ns"
 
 /* Metric queries of the panels (range = step for disjoint buckets). */
 enum logql_fn {
@@ -223,20 +235,20 @@ struct logql_metric {
 
 /* PIPE being logql_log_query's text (json stage: unwrap, by, r->paths,
  * filter, query fields):
- *   quantile_over_time(PHI, PIPE | unwrap L | __error__="" [R]) by (G, ...)
- *   avg_over_time(PIPE | unwrap L | __error__="" [R]) by (G, ...)
- *   sum by (G, ...) (count_over_time(PIPE [R]))
+ *   quantile_over_time(PHI, PIPE | unwrap L | __error__="" [R] offset 1ns) by (G, ...)
+ *   avg_over_time(PIPE | unwrap L | __error__="" [R] offset 1ns) by (G, ...)
+ *   sum by (G, ...) (count_over_time(PIPE [R] offset 1ns))
  * Without by paths: `by ()` for the first two (one series, not one per
- * label set) and `sum(count_over_time(PIPE [R]))`. A series whose group
+ * label set) and `sum(count_over_time(PIPE [R] offset 1ns))`. A series whose group
  * field is missing has G "" (or no G). R as logql_duration. Errors as
  * logql_log_query, plus LD_EUSAGE for a bad range, phi or unwrap. */
 char	*logql_metric_query(const struct logql_req *r, const struct logql_metric *m,
 	    struct ld_err *err);
 
-/* sum(count_over_time({SEL} [R])): every line. */
+/* sum(count_over_time({SEL} [R] offset 1ns)): every line. */
 char	*logql_count_lines(const struct logql_selector *sel, int64_t range,
 	    struct ld_err *err);
-/* sum(count_over_time({SEL} | json | __error__="JSONParserErr" [R])):
+/* sum(count_over_time({SEL} | json | __error__="JSONParserErr" [R] offset 1ns)):
  * lines that are not JSON. */
 char	*logql_count_json_errors(const struct logql_selector *sel, int64_t range,
 	    struct ld_err *err);

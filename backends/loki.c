@@ -27,7 +27,13 @@
 				   max_entries_limit_per_query (§5) */
 #define LOKI_MAX_HITS	100000	/* a list never holds more */
 #define LOKI_SAMPLE	500	/* lines read to learn the fields */
+#define LOKI_PARALLEL	32	/* queries in flight: a refresh is about 30,
+				   Loki's max_query_parallelism is 32 */
 #define INSECURE_WARNING "TLS verification is off (--insecure)"
+/* A label that is a JSON number (RFC 8259 §6): the records a numeric panel
+ * counts. A regex, since Loki before 3.1 has no negative literals to say
+ * "L >= -Inf". */
+#define NUMBER_RE "-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?"
 
 struct lokib {
 	struct http_client *cl;
@@ -49,7 +55,71 @@ struct lokib {
 	int		 have_last;
 	char		**recs;		/* record texts handed out by hits */
 	size_t		 nrecs, cap;
+	_Atomic size_t	 page;		/* entries per log query: LOKI_PAGE, or
+					   the server's max_entries_limit */
+	_Atomic int64_t	 max_len;	/* the server's max_query_length, ns; 0:
+					   not met yet */
 };
+
+/* A Go or Prometheus duration as Loki prints its limits ("721h0m0s",
+ * "30d1h", "1h30m"): ns, or 0 if it is not one. */
+static int64_t
+go_duration(const char *s, size_t n)
+{
+	static const struct { const char *u; int64_t ns; } units[] = {
+		{ "ms", NS_PER_MS }, { "y", 365 * 86400 * NS_PER_SEC },
+		{ "w", 7 * 86400 * NS_PER_SEC }, { "d", 86400 * NS_PER_SEC },
+		{ "h", 3600 * NS_PER_SEC }, { "m", 60 * NS_PER_SEC }, { "s", NS_PER_SEC },
+	};
+	int64_t total = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		int64_t v = 0;
+		size_t k, d = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9' && v < INT64_MAX / 10)
+			v = v * 10 + (s[i++] - '0');
+		if (i == d)
+			return 0;
+		for (k = 0; k < sizeof units / sizeof units[0]; k++)
+			if (strncmp(s + i, units[k].u, strlen(units[k].u)) == 0)
+				break;
+		if (k == sizeof units / sizeof units[0])
+			return 0;
+		total += v * units[k].ns;
+		i += strlen(units[k].u);
+	}
+	return total;
+}
+
+/* A 400 that tells a limit of the server: learn it and return 1 (ask
+ * again), else 0. "max entries limit per query exceeded, limit >
+ * max_entries_limit_per_query (5000 > 1000)" (before 3.4:
+ * "max_entries_limit (5000 > 1000)"); "the query time range
+ * exceeds the limit (query length: 744h0m0s, limit: 30d1h)" (§6). */
+static int
+learn_limit(struct lokib *l, const struct ld_err *err)
+{
+	const char *p;
+
+	if ((p = strstr(err->msg, "max_entries_limit")) != NULL &&
+	    (p = strchr(p, '(')) != NULL && (p = strstr(p, " > ")) != NULL) {
+		long v = strtol(p + 3, NULL, 10);
+		if (v > 0 && (size_t)v < l->page) {
+			l->page = (size_t)v;
+			return 1;
+		}
+	}
+	if ((p = strstr(err->msg, "exceeds the limit (query length: ")) != NULL &&
+	    (p = strstr(p, "limit: ")) != NULL) {
+		int64_t v = go_duration(p + 7, strcspn(p + 7, ")"));
+		if (v > 0 && (l->max_len == 0 || v < l->max_len)) {
+			l->max_len = v;
+			return 1;
+		}
+	}
+	return 0;
+}
 
 static int
 has_prefix(const char *s, const char *p)
@@ -199,9 +269,13 @@ run_queries(struct backend *b, struct lq *qs, size_t n, struct ld_err *err)
 		"Content-Type: application/x-www-form-urlencoded", NULL
 	};
 	int rc = LD_OK;
+	const char *dbg = getenv("LOGDIVE_DEBUG_LOGQL");
+	FILE *df = dbg && *dbg ? fopen(dbg, "a") : NULL;	/* each query, a line */
 
 	for (size_t i = 0; i < n; i++) {
 		struct buf f = BUF_INIT;
+		if (df)
+			fprintf(df, "%s\n", qs[i].query);
 		form_add(&f, "query", qs[i].query);
 		if (qs[i].instant)
 			form_time(&f, "time", qs[i].time);
@@ -229,6 +303,8 @@ run_queries(struct backend *b, struct lq *qs, size_t n, struct ld_err *err)
 		reqs[i].body_len = strlen(qs[i].body);
 		reqs[i].headers = hdr;
 	}
+	if (df)
+		fclose(df);
 	if (n == 1)
 		rc = http_request(l->cl, &reqs[0], &resps[0], &b->cancel, &errs[0]);
 	else
@@ -307,6 +383,7 @@ loki_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 
 	b->priv = l;
 	pthread_mutex_init(&l->mu, NULL);
+	l->page = LOKI_PAGE;
 	if (o->nsources != 1)
 		return err_set(err, LD_EUSAGE, "one Loki source at a time (a stream selector "
 		    "reaches many streams)");
@@ -374,6 +451,7 @@ loki_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 		return rc;
 	}
 	remote_conf_timeouts(&conf, o);
+	conf.max_parallel = LOKI_PARALLEL;
 	if (o->insecure || (o->def && o->def->insecure))
 		conf.insecure = 1;
 	if (conf.insecure) {
@@ -484,14 +562,14 @@ struct geo {
 };
 
 /* text, a metric query whose range is b - a, as an instant query on
- * [a, b): at T = b - 1ns it covers (T - R, T] = [a, b) (§4.6). */
+ * [a, b): at T = b, with LOGQL_OFFSET, it covers [T - R, T). */
 static void
 instant(struct lq *q, char *text, int64_t b)
 {
 	memset(q, 0, sizeof *q);
 	q->query = text;
 	q->instant = 1;
-	q->time = b - 1;
+	q->time = b;
 }
 
 /* Sample value of a vector/matrix element, NAN if not a number. */
@@ -569,7 +647,37 @@ bucket_of(const struct geo *g, int64_t t)
 }
 
 /* Kinds of per-bucket series. */
-enum ser { S_HIT, S_CSET, S_ERR, S_TOTAL, S_INVALID, S_DRIFT, S_DRIFTN, S_COUNT };
+enum ser { S_HIT, S_CSET, S_ERR, S_TOTAL, S_INVALID, S_BAD, S_DRIFT, S_DRIFTN, S_COUNT };
+
+/* A confidence label that is a number or an array of numbers. */
+#define CONF_RE "\\[\\s*(" NUMBER_RE "(\\s*,\\s*" NUMBER_RE ")*)?\\s*\\]|" NUMBER_RE
+
+/* Records whose role field has the wrong type (DESIGN §2 bad_type: a
+ * latency, drift or confidence that is not a number, a cache_hit that is
+ * not a boolean), as and-chains for logql_req.any. Fills f (8 filters)
+ * and any (4); returns how many chains. */
+static size_t
+bad_type_chains(const struct lokib *l, struct logql_filter *f,
+    const struct logql_filter **any)
+{
+	static const struct { enum role r; const char *re; } want[] = {
+		{ ROLE_LATENCY, NUMBER_RE }, { ROLE_DRIFT, NUMBER_RE },
+		{ ROLE_CACHE_HIT, "true|false" }, { ROLE_CONFIDENCE, CONF_RE },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const char *p = l->role[want[i].r];
+		if (p == NULL)
+			continue;
+		memset(&f[2 * n], 0, 2 * sizeof *f);
+		f[2 * n] = (struct logql_filter){ p, LOGQL_STR_NE, "", 0, &f[2 * n + 1] };
+		f[2 * n + 1] = (struct logql_filter){ p, LOGQL_NRE, want[i].re, 0, NULL };
+		any[n] = &f[2 * n];
+		n++;
+	}
+	return n;
+}
 
 /* The queries of one series: a query_range over the whole buckets, and
  * instant queries for a partial first and last bucket. */
@@ -577,21 +685,44 @@ struct series_q {
 	size_t	 first_q, nq;		/* indices into the batch */
 };
 
-static int
-build_req(struct backend *b, struct logql_req *r, const struct q_node *query,
-    const char *const *paths, size_t npaths, const struct logql_filter *f)
+/* Lines that end an object: a cut line passes Loki's json stage when the
+ * paths it reads come before the cut (jsonparser), so records are also
+ * required to end with "}". The file backend counts such lines invalid. */
+struct objects {
+	struct q_node	re, and;
+};
+
+static const struct q_node *
+objects_only(struct objects *o, const struct q_node *query)
+{
+	memset(o, 0, sizeof *o);
+	o->re.kind = Q_REGEX;
+	o->re.value = (char *)"\\}\\s*$";
+	if (query == NULL)
+		return &o->re;
+	o->and.kind = Q_AND;
+	o->and.a = &o->re;
+	o->and.b = (struct q_node *)query;
+	return &o->and;
+}
+
+/* r for query (borrowed) on the source's selector, with the json stage
+ * extracting paths[0..npaths) too and filter f appended; records only
+ * (objects_only, in *ob: keep it while r is used). */
+static void
+build_req(struct backend *b, struct logql_req *r, struct objects *ob,
+    const struct q_node *query, const char *const *paths, size_t npaths,
+    const struct logql_filter *f)
 {
 	struct lokib *l = b->priv;
 
-	(void)npaths;
 	memset(r, 0, sizeof *r);
 	r->sel = &l->sel;
 	r->labels = &l->labels;
-	r->query = query;
+	r->query = objects_only(ob, query);
 	r->paths = paths;
 	r->npaths = npaths;
 	r->filter = f;
-	return LD_OK;
 }
 
 /* Append the queries of a series (text made by mk for a range) to qs. */
@@ -604,6 +735,7 @@ mk_series(struct backend *b, int kind, const struct q_node *query, int64_t range
 {
 	struct lokib *l = b->priv;
 	struct logql_req r;
+	struct objects ob;
 	struct logql_filter f;
 	struct logql_metric m;
 	const char *tp[1] = { l->role[ROLE_TIME] };
@@ -632,17 +764,28 @@ mk_series(struct backend *b, int kind, const struct q_node *query, int64_t range
 		break;
 	case S_INVALID:
 		return logql_count_json_errors(&l->sel, range, err);
+	case S_BAD: {
+		struct logql_filter bf[8];
+		const struct logql_filter *any[4];
+		size_t nany = bad_type_chains(l, bf, any);
+		if (nany == 0)
+			return NULL;
+		build_req(b, &r, &ob, query, tp, tp[0] ? 1 : 0, NULL);
+		r.any = any;
+		r.nany = nany;
+		return logql_metric_query(&r, &m, err);
+	}
 	case S_DRIFT:
 		m.fn = LOGQL_AVG;
 		m.unwrap = l->role[ROLE_DRIFT];
 		break;
 	case S_DRIFTN:
 		f.path = l->role[ROLE_DRIFT];
-		f.op = LOGQL_GE;
-		f.num = -DBL_MAX;
+		f.op = LOGQL_RE;
+		f.str = NUMBER_RE;
 		break;
 	}
-	build_req(b, &r, query, tp, tp[0] ? 1 : 0, f.path ? &f : NULL);
+	build_req(b, &r, &ob, query, tp, tp[0] ? 1 : 0, f.path ? &f : NULL);
 	return logql_metric_query(&r, &m, err);
 }
 
@@ -663,9 +806,11 @@ add_series(struct backend *b, struct lq **qs, size_t *nq, const struct geo *g, i
 		*qs = xreallocarray(*qs, *nq + 1, sizeof **qs);
 		struct lq *q = &(*qs)[(*nq)++];
 		memset(q, 0, sizeof *q);
+		/* points at the ends of the buckets, multiples of the step
+		 * as the query frontend would align them anyway */
 		q->query = t;
-		q->start = full_a + g->w - 1;
-		q->end = full_z - 1;
+		q->start = full_a + g->w;
+		q->end = full_z;
 		q->step = g->w;
 		sq->nq++;
 	}
@@ -699,9 +844,9 @@ each_sample(const struct geo *g, const struct lq *qs, const struct series_q *sq,
 		json_array_foreach(qs[k].res, i, s) {
 			if (qs[k].instant) {
 				v = json_object_get(s, "value");
-				fn(arg, bucket_of(g, qs[k].time), sample_value(v));
+				fn(arg, bucket_of(g, qs[k].time - 1), sample_value(v));
 			} else
-				/* at first + (i + 1) * w - 1ns, in float seconds
+				/* at first + (i + 1) * w, in float seconds
 				 * (rounded): bucket i */
 				json_array_foreach(json_object_get(s, "values"), j, v) {
 					int64_t t = sample_time(v);
@@ -739,6 +884,45 @@ conf_lines(struct backend *b, struct dash *d, const struct q_node *query,
     const char *group, int64_t a, int64_t z, double *psum, uint64_t *pn,
     struct ld_err *err);
 
+/* The confidence lines of a refresh, fetched while the metric queries run. */
+struct conf_job {
+	struct backend	*b;
+	struct dash	 d;		/* its own groups and sums */
+	const struct q_node *query;
+	const char	*grp;
+	int64_t		 prev_a;	/* the window before: [prev_a, d.g.start) */
+	double		 all, prev;
+	uint64_t	 nall, nprev;
+	int		 rc;
+	struct ld_err	 err;
+};
+
+static void *
+conf_main(void *arg)
+{
+	struct conf_job *j = arg;
+
+	j->rc = conf_lines(j->b, &j->d, j->query, j->grp, j->d.g.start, j->d.g.end,
+	    &j->all, &j->nall, &j->err);
+	if (j->rc == LD_OK)
+		j->rc = conf_lines(j->b, NULL, j->query, NULL, j->prev_a, j->d.g.start,
+		    &j->prev, &j->nprev, &j->err);
+	return NULL;
+}
+
+static void
+dash_free(struct dash *d)
+{
+	for (size_t i = 0; i < d->ngrp; i++) {
+		free(d->grp[i].key);
+		free(d->grp[i].conf);
+	}
+	free(d->grp);
+	free(d->csum);
+	free(d->cn);
+	memset(d, 0, sizeof *d);
+}
+
 static int
 cmp_grp(const void *x, const void *y)
 {
@@ -765,7 +949,7 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 	const char *ver = l->role[ROLE_VERSION];
 	const char *glabel = NULL, *vlabel = NULL;
 	struct series_q sq[S_COUNT];
-	size_t q_pct = 0, q_hist = 0, q_cnt = 0, q_ver = 0, q_lines = 0, q_inv = 0;
+	size_t q_pct = 0, q_hist = 0, q_cnt = 0, q_ver = 0, q_lines = 0, q_inv = 0, q_bad;
 	static const double phi[3] = { 0.5, 0.95, 0.99 };
 
 	memset(out, 0, sizeof *out);
@@ -794,6 +978,7 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 	/* latency: p50/p95/p99, the count and the cumulative histogram by group */
 	if (lat != NULL) {
 		struct logql_req r;
+		struct objects ob;
 		struct logql_metric m;
 		struct logql_filter f;
 		const char *by[1] = { grp };
@@ -801,7 +986,7 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 		m.by = by;
 		m.nby = grp ? 1 : 0;
 		m.range = R;
-		build_req(b, &r, qo->query, NULL, 0, NULL);
+		build_req(b, &r, &ob, qo->query, NULL, 0, NULL);
 		q_pct = nq;
 		for (int k = 0; k < 3; k++) {
 			char *t;
@@ -823,8 +1008,8 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 			f.op = LOGQL_LE;
 			f.num = lat_hist_bounds[k];
 			if (k == LAT_HIST_BINS - 1) {	/* +Inf: every number */
-				f.op = LOGQL_GE;
-				f.num = -DBL_MAX;
+				f.op = LOGQL_RE;
+				f.str = NUMBER_RE;
 			}
 			r.filter = &f;
 			if ((t = logql_metric_query(&r, &m, err)) == NULL)
@@ -837,6 +1022,7 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 	/* the model-version share */
 	if (ver != NULL) {
 		struct logql_req r;
+		struct objects ob;
 		struct logql_metric m;
 		const char *by[1] = { ver };
 		char *t;
@@ -845,7 +1031,7 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 		m.by = by;
 		m.nby = 1;
 		m.range = R;
-		build_req(b, &r, qo->query, NULL, 0, NULL);
+		build_req(b, &r, &ob, qo->query, NULL, 0, NULL);
 		if ((t = logql_metric_query(&r, &m, err)) == NULL)
 			goto fail;
 		q_ver = nq;
@@ -866,6 +1052,11 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 		instant(&qs[nq++], t, d.g.end);
 		q_inv = nq;
 		instant(&qs[nq++], u, d.g.end);
+		if ((t = mk_series(b, S_BAD, qo->query, R, err)) == NULL)
+			goto fail;
+		q_bad = nq;
+		qs = xreallocarray(qs, nq + 1, sizeof *qs);
+		instant(&qs[nq++], t, d.g.end);
 	}
 	/* the series */
 	for (int k = 0; k < S_COUNT; k++) {
@@ -884,8 +1075,40 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 		vlabel = logql_label(&l->labels, ver, err);
 	pthread_mutex_unlock(&l->mu);
 
-	if ((rc = run_queries(b, qs, nq, err)) != LD_OK)
+	/* the confidence lines meanwhile (LogQL cannot average an array) */
+	struct conf_job job;
+	pthread_t th;
+	int threaded = 0;
+	memset(&job, 0, sizeof job);
+	if (conf != NULL) {
+		job.b = b;
+		job.d.g = d.g;
+		job.d.csum = xcalloc(d.g.nb, sizeof *job.d.csum);
+		job.d.cn = xcalloc(d.g.nb, sizeof *job.d.cn);
+		job.query = qo->query;
+		job.grp = grp;
+		job.prev_a = d.g.start - R;
+		if (pthread_create(&th, NULL, conf_main, &job) == 0)
+			threaded = 1;
+		else
+			conf_main(&job);
+	}
+	rc = run_queries(b, qs, nq, err);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (rc == LD_OK && conf != NULL && job.rc != LD_OK) {
+		rc = job.rc;
+		*err = job.err;
+	}
+	if (rc != LD_OK) {
+		dash_free(&job.d);
+		if (rc == LD_ESOURCE && strstr(err->msg, "exceeds the limit (query length"))
+			/* percentiles over a range cannot be added up from parts */
+			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+			    ": choose a shorter range with -t (the panels need one query over "
+			    "the whole range)");
 		goto out;
+	}
 
 	/* fill */
 	out->range = tr;
@@ -921,6 +1144,9 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 		json_array_foreach(qs[q_inv].res, i, s)
 			out->records.invalid_json += (uint64_t)llround(sample_value(
 			    json_object_get(s, "value")));
+		json_array_foreach(qs[q_bad].res, i, s)
+			out->records.bad_type += (uint64_t)llround(sample_value(
+			    json_object_get(s, "value")));
 	}
 	out->cache = xcalloc(d.g.nb, sizeof *out->cache);
 	out->errors = xcalloc(d.g.nb, sizeof *out->errors);
@@ -943,6 +1169,7 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 				case S_ERR: out->errors[j].errors = u[j]; break;
 				case S_TOTAL: out->errors[j].total = u[j]; break;
 				case S_INVALID: out->errors[j].invalid = u[j]; break;
+				case S_BAD: out->errors[j].invalid += u[j]; break;
 				case S_DRIFT: out->drift[j].mean = dv[j]; break;
 				case S_DRIFTN: out->drift[j].count = u[j]; break;
 				}
@@ -977,23 +1204,27 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 			}
 	}
 
-	/* confidence from the lines (LogQL cannot average an array) */
-	d.csum = xcalloc(d.g.nb, sizeof *d.csum);
-	d.cn = xcalloc(d.g.nb, sizeof *d.cn);
+	/* the confidence, into the groups */
 	out->conf_mean = out->conf_prev = NAN;
 	if (conf != NULL) {
-		double all = 0, prev = 0;
-		uint64_t nall = 0, nprev = 0;
-		if ((rc = conf_lines(b, &d, qo->query, grp, d.g.start, d.g.end, &all, &nall,
-		    err)) != LD_OK)
-			goto out;
-		if ((rc = conf_lines(b, NULL, qo->query, NULL, d.g.start - R, d.g.start,
-		    &prev, &nprev, err)) != LD_OK)
-			goto out;
-		out->conf_mean = nall ? all / (double)nall : NAN;
-		out->conf_prev = nprev ? prev / (double)nprev : NAN;
+		for (i = 0; i < job.d.ngrp; i++) {
+			struct grp *g = group_get(&d, job.d.grp[i].key);
+			free(g->conf);
+			g->conf = job.d.grp[i].conf;
+			job.d.grp[i].conf = NULL;
+		}
+		d.csum = job.d.csum;
+		d.cn = job.d.cn;
+		job.d.csum = NULL;
+		job.d.cn = NULL;
+		out->conf_mean = job.nall ? job.all / (double)job.nall : NAN;
+		out->conf_prev = job.nprev ? job.prev / (double)job.nprev : NAN;
 		out->conf_method = PANELS_CONF_LINES;
+	} else {
+		d.csum = xcalloc(d.g.nb, sizeof *d.csum);
+		d.cn = xcalloc(d.g.nb, sizeof *d.cn);
 	}
+	dash_free(&job.d);
 	qsort(d.grp, d.ngrp, sizeof *d.grp, cmp_grp);
 	out->nconf = d.ngrp + 1;
 	out->conf = xcalloc(out->nconf, sizeof *out->conf);
@@ -1037,13 +1268,7 @@ out:
 	for (i = 0; i < nq; i++)
 		lq_clear(&qs[i]);
 	free(qs);
-	for (i = 0; i < d.ngrp; i++) {
-		free(d.grp[i].key);
-		free(d.grp[i].conf);
-	}
-	free(d.grp);
-	free(d.csum);
-	free(d.cn);
+	dash_free(&d);
 	if (rc != LD_OK && rc != LD_NOMATCH) {
 		panels_free(out);
 		memset(out, 0, sizeof *out);
@@ -1081,6 +1306,7 @@ static int
 each_entry(struct backend *b, const char *query, int64_t a, int64_t z, int forward,
     size_t max, int (*fn)(void *, const struct entry *), void *arg, struct ld_err *err)
 {
+	struct lokib *l = b->priv;
 	char **last = NULL;		/* lines of the previous page's final ts */
 	size_t nlast = 0, total = 0;
 	int64_t last_ts = INT64_MIN;
@@ -1092,14 +1318,27 @@ each_entry(struct backend *b, const char *query, int64_t a, int64_t z, int forwa
 		size_t nev = 0, i, j, printed = 0;
 		const json_t *s, *e;
 
+		size_t page = l->page;
 		memset(&q, 0, sizeof q);
 		q.query = xstrdup(query);
+		/* a window no longer than the server's max_query_length */
 		q.start = a;
 		q.end = z;
+		if (l->max_len > 0 && z - a > l->max_len) {
+			if (forward)
+				q.end = a + l->max_len;
+			else
+				q.start = z - l->max_len;
+		}
 		q.forward = forward;
-		q.limit = LOKI_PAGE;
+		q.limit = page;
 		if ((rc = run_queries(b, &q, 1, err)) != LD_OK) {
 			lq_clear(&q);
+			if (rc == LD_ESOURCE && learn_limit(l, err)) {
+				rc = LD_OK;
+				err_clear(err);
+				continue;
+			}
 			break;
 		}
 		json_array_foreach(q.res, i, s)
@@ -1126,7 +1365,8 @@ each_entry(struct backend *b, const char *query, int64_t a, int64_t z, int forwa
 			stop = fn(arg, &ev[i]);
 		}
 		/* the entries of this page at its final timestamp */
-		int more = nev == LOKI_PAGE && printed > 0;
+		int more = nev == page && printed > 0;
+		int window = q.start != a || q.end != z;	/* a part of [a, z) */
 		if (nev > 0) {
 			int64_t fin = ev[nev - 1].ts;
 			if (fin != last_ts) {
@@ -1143,11 +1383,19 @@ each_entry(struct backend *b, const char *query, int64_t a, int64_t z, int forwa
 				a = fin;		/* start is inclusive */
 			else
 				z = fin + 1;		/* end is exclusive */
-			if (nlast >= LOKI_PAGE && more) {
-				rc = err_set(err, LD_ESOURCE, "Loki: more than %d lines share one "
-				    "timestamp: cannot page past them", LOKI_PAGE);
+			if (nlast >= page && more) {
+				rc = err_set(err, LD_ESOURCE, "Loki: %zu lines or more share one "
+				    "timestamp: cannot page past them", page);
 				more = 0;
 			}
+		}
+		if (!more && window && rc == LD_OK) {
+			/* this window is done: on to the next one */
+			if (forward)
+				a = q.end;
+			else
+				z = q.start;
+			more = a < z;
 		}
 		free(ev);
 		lq_clear(&q);
@@ -1219,13 +1467,14 @@ conf_lines(struct backend *b, struct dash *d, const struct q_node *query,
 {
 	struct lokib *l = b->priv;
 	struct logql_req r;
+	struct objects ob;
 	const char *keep[1] = { group };
 	const char *glabel = NULL;
 	char *text;
 	int rc;
 
 	pthread_mutex_lock(&l->mu);
-	build_req(b, &r, query, NULL, 0, NULL);
+	build_req(b, &r, &ob, query, NULL, 0, NULL);
 	text = logql_lines_query(&r, l->role[ROLE_CONFIDENCE], keep, group ? 1 : 0, err);
 	if (text && group)
 		glabel = logql_label(&l->labels, group, err);
@@ -1266,11 +1515,15 @@ hit_entry(void *arg, const struct entry *e)
 	struct hit_acc *h = arg;
 	struct lokib *l = h->b->priv;
 	json_t *o = json_loads(e->line, 0, NULL);
-	struct hit *hit = hitlist_push(h->out);
+	struct hit *hit;
 
+	if (!json_is_object(o)) {	/* not a record (the file backend: invalid) */
+		json_decref(o);
+		return 0;
+	}
+	hit = hitlist_push(h->out);
 	hit->loc[0] = keep_record(l, e->line);
-	if (o != NULL)
-		remote_fill_hit(&h->b->map, hit, o, h->group_field);
+	remote_fill_hit(&h->b->map, hit, o, h->group_field);
 	if (hit->t == INT64_MIN)
 		hit->t = e->ts;
 	json_decref(o);
@@ -1307,8 +1560,10 @@ loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 {
 	struct lokib *l = b->priv;
 	struct q_node g, lat, notg, a1, a2, *top = (struct q_node *)rq->q.query;
+	char num[40];
 	const char *grp = rq->q.group_by ? rq->q.group_by : l->role[ROLE_GROUP];
 	struct logql_req r;
+	struct objects ob;
 	char *text;
 	int rc;
 
@@ -1333,7 +1588,6 @@ loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 		top = top ? &a1 : a1.b;
 	}
 	if (!isnan(rq->min_latency) && l->role[ROLE_LATENCY] != NULL) {
-		char num[40];
 		snprintf(num, sizeof num, "%.17g", rq->min_latency);
 		memset(&lat, 0, sizeof lat);
 		lat.kind = Q_FIELD;
@@ -1346,7 +1600,7 @@ loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 		top = top ? &a2 : &lat;
 	}
 	pthread_mutex_lock(&l->mu);
-	build_req(b, &r, top, NULL, 0, NULL);
+	build_req(b, &r, &ob, top, NULL, 0, NULL);
 	text = logql_log_query(&r, NULL, err);
 	pthread_mutex_unlock(&l->mu);
 	if (text == NULL)
@@ -1389,6 +1643,7 @@ trace_by(struct backend *b, const struct logql_selector *sel, const char *path,
 	struct lokib *l = b->priv;
 	struct q_node t, f, a;
 	struct logql_req r;
+	struct objects ob;
 	char *text;
 	int rc;
 
@@ -1404,7 +1659,7 @@ trace_by(struct backend *b, const struct logql_selector *sel, const char *path,
 	f.quoted = 1;
 	a = (struct q_node){ .kind = Q_AND, .a = &t, .b = &f };
 	pthread_mutex_lock(&l->mu);
-	build_req(b, &r, &a, NULL, 0, NULL);
+	build_req(b, &r, &ob, &a, NULL, 0, NULL);
 	r.sel = sel;
 	text = logql_log_query(&r, NULL, err);
 	pthread_mutex_unlock(&l->mu);

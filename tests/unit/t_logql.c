@@ -827,38 +827,38 @@ test_metrics(void)
 
 	MGOLD("service:x", &m, NULL,
 	    "quantile_over_time(0.95, " SELT " | json " P_LAT ", " P_VAR
-	    ", service=\"service\" | service=\"x\"" END " | unwrap " LAT END " [3600s]) "
+	    ", service=\"service\" | service=\"x\"" END " | unwrap " LAT END " [3600s] offset 1ns) "
 	    "by (model_metadata_serving_variant)");
 	m.phi = 0.5;
 	MGOLD("", &m, NULL,
 	    "quantile_over_time(0.5, " SELT " | json " P_LAT ", " P_VAR END " | unwrap "
-	    LAT END " [3600s]) by (model_metadata_serving_variant)");
+	    LAT END " [3600s] offset 1ns) by (model_metadata_serving_variant)");
 	m.by = two;
 	m.nby = 2;
 	m.phi = 0.99;
 	MGOLD("\"oops\"", &m, NULL,
 	    "quantile_over_time(0.99, " SELT " |~ \"(?i)oops\" | json " P_LAT ", " P_VAR
-	    ", " P_VER END " | unwrap " LAT END " [3600s]) by "
+	    ", " P_VER END " | unwrap " LAT END " [3600s] offset 1ns) by "
 	    "(model_metadata_serving_variant, model_metadata_model_version)");
 	m.nby = 0;
 	m.range = 1500 * 1000000LL;
 	MGOLD("", &m, NULL,
 	    "quantile_over_time(0.99, " SELT " | json " P_LAT END " | unwrap " LAT END
-	    " [1500ms]) by ()");
+	    " [1500ms] offset 1ns) by ()");
 
 	/* drift, confidence */
 	m.fn = LOGQL_AVG;
 	m.unwrap = "anomaly_signals.drift_score";
 	m.range = HOUR;
 	MGOLD("", &m, NULL,
-	    "avg_over_time(" SELT " | json " P_DRIFT END " | unwrap " DRIFT END " [3600s]) "
+	    "avg_over_time(" SELT " | json " P_DRIFT END " | unwrap " DRIFT END " [3600s] offset 1ns) "
 	    "by ()");
 	m.by = var;
 	m.nby = 1;
 	m.unwrap = "output.confidence_scores";
 	MGOLD("latency_ms > 5", &m, NULL,
 	    "avg_over_time(" SELT " | json " P_CONF ", " P_VAR ", " P_LAT " | " LAT " > 5"
-	    END " | unwrap output_confidence_scores" END " [3600s]) by "
+	    END " | unwrap output_confidence_scores" END " [3600s] offset 1ns) by "
 	    "(model_metadata_serving_variant)");
 
 	/* counts: histogram buckets, cache hits, booleans, errors */
@@ -867,22 +867,22 @@ test_metrics(void)
 	MGOLD("service:x", &m, &f,
 	    "sum by (model_metadata_serving_variant) (count_over_time(" SELT " | json "
 	    P_VAR ", " P_LAT ", service=\"service\" | service=\"x\" | " LAT " <= 50" END
-	    " [3600s]))");
+	    " [3600s] offset 1ns))");
 	m.nby = 0;
 	f = (struct logql_filter){ "input_features.cache_hit", LOGQL_STR_EQ, "true", 0 };
 	MGOLD("", &m, &f,
 	    "sum(count_over_time(" SELT " | json " P_HIT " | input_features_cache_hit="
-	    "\"true\"" END " [3600s]))");
+	    "\"true\"" END " [3600s] offset 1ns))");
 	f = (struct logql_filter){ "input_features.cache_hit", LOGQL_RE, "true|false", 0 };
 	MGOLD("", &m, &f,
 	    "sum(count_over_time(" SELT " | json " P_HIT " | input_features_cache_hit=~"
-	    "\"true|false\"" END " [3600s]))");
+	    "\"true|false\"" END " [3600s] offset 1ns))");
 	f = (struct logql_filter){ "log_level", LOGQL_RE, "(?i)error", 0 };
 	m.range = 86400 * 1000000000LL;
 	MGOLD("\"CUDA\" and not service:x", &m, &f,
 	    "sum(count_over_time(" SELT " |~ \"(?i)CUDA\" | json log_level=\"log_level\", "
 	    "service=\"service\" | service!=\"x\" | log_level=~\"(?i)error\"" END
-	    " [86400s]))");
+	    " [86400s] offset 1ns))");
 
 	/* refused */
 	m.range = 0;
@@ -912,10 +912,10 @@ test_counts(void)
 	char *s, d[24];
 
 	s = logql_count_lines(&SEL, HOUR, &err);
-	is_str(s, "sum(count_over_time(" SELT " [3600s]))", "every line");
+	is_str(s, "sum(count_over_time(" SELT " [3600s] offset 1ns))", "every line");
 	free(s);
 	s = logql_count_json_errors(&SEL, 60 * 1000000000LL, &err);
-	is_str(s, "sum(count_over_time(" SELT " | json | __error__=\"JSONParserErr\" [60s]))",
+	is_str(s, "sum(count_over_time(" SELT " | json | __error__=\"JSONParserErr\" [60s] offset 1ns))",
 	    "lines that are not JSON");
 	free(s);
 	ok(logql_count_lines(&SEL, -1, &err) == NULL && err.status == LD_EUSAGE,
@@ -979,7 +979,7 @@ test_lines(void)
 		a = logql_metric_query(&r2, &m, &err);
 		b = logql_lines_query(&r2, "output.confidence_scores", grp, 1, &err);
 		is_str(a, "sum by (service_x) (count_over_time({service=\"rec\"} | json "
-		    "service_x=\"service\"" END " [3600s]))", "a field named like a selector "
+		    "service_x=\"service\"" END " [3600s] offset 1ns))", "a field named like a selector "
 		    "label");
 		is_str(b, "{service=\"rec\"} | json " P_CONF ", service_x=\"service\"" END
 		    " | line_format \"{{.output_confidence_scores}}\" | keep service_x",
