@@ -1225,7 +1225,8 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 		d.cn = xcalloc(d.g.nb, sizeof *d.cn);
 	}
 	dash_free(&job.d);
-	qsort(d.grp, d.ngrp, sizeof *d.grp, cmp_grp);
+	if (d.ngrp > 1)
+		qsort(d.grp, d.ngrp, sizeof *d.grp, cmp_grp);
 	out->nconf = d.ngrp + 1;
 	out->conf = xcalloc(out->nconf, sizeof *out->conf);
 	out->conf[0].key = xstrdup("*");
@@ -1315,7 +1316,7 @@ each_entry(struct backend *b, const char *query, int64_t a, int64_t z, int forwa
 	while (!stop && total < max) {
 		struct lq q;
 		struct entry *ev = NULL;
-		size_t nev = 0, i, j, printed = 0;
+		size_t nev = 0, cap = 0, i, j, printed = 0;
 		const json_t *s, *e;
 
 		size_t page = l->page;
@@ -1347,12 +1348,16 @@ each_entry(struct backend *b, const char *query, int64_t a, int64_t z, int forwa
 				const char *line = json_string_value(json_array_get(e, 1));
 				if (ts == NULL || line == NULL)
 					continue;
-				ev = xreallocarray(ev, nev + 1, sizeof *ev);
+				if (nev == cap) {
+					cap = cap ? cap * 2 : 1024;
+					ev = xreallocarray(ev, cap, sizeof *ev);
+				}
 				ev[nev].ts = strtoll(ts, NULL, 10);
 				ev[nev].line = line;
 				ev[nev++].stream = s;
 			}
-		qsort(ev, nev, sizeof *ev, forward ? cmp_entry_fwd : cmp_entry_bwd);
+		if (nev > 1)
+			qsort(ev, nev, sizeof *ev, forward ? cmp_entry_fwd : cmp_entry_bwd);
 		for (i = 0; i < nev && !stop && total < max; i++) {
 			int seen = 0;
 			if (ev[i].ts == last_ts)
@@ -1622,7 +1627,7 @@ loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	free(text);
 	if (rc != LD_OK)
 		return rc;
-	if (!by_time)
+	if (!by_time && out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, rq->sort == SORT_LATENCY_DESC ?
 		    cmp_lat_desc : cmp_lat_asc);
 	out->total = out->n;
