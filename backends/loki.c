@@ -1559,6 +1559,43 @@ cmp_lat_asc(const void *x, const void *y)
 	return a->t < b->t ? -1 : a->t > b->t;
 }
 
+/* How many records of query there are in tr: one count query (the list
+ * says "N of M" when it stops early). */
+static int
+count_total(struct backend *b, const struct q_node *query, const struct time_range *tr,
+    size_t *total, struct ld_err *err)
+{
+	struct lokib *l = b->priv;
+	struct logql_req r;
+	struct objects ob;
+	struct logql_metric m;
+	struct lq q;
+	const json_t *s;
+	size_t i;
+	int64_t a = time_floor(tr->start, NS_PER_MS), z = time_floor(tr->end, NS_PER_MS);
+	int rc;
+
+	if (z <= a)
+		return LD_OK;
+	memset(&m, 0, sizeof m);
+	m.fn = LOGQL_COUNT;
+	m.range = z - a;
+	pthread_mutex_lock(&l->mu);
+	build_req(b, &r, &ob, query, NULL, 0, NULL);
+	char *t = logql_metric_query(&r, &m, err);
+	pthread_mutex_unlock(&l->mu);
+	if (t == NULL)
+		return err->status;
+	instant(&q, t, z);
+	if ((rc = run_queries(b, &q, 1, err)) == LD_OK) {
+		*total = 0;
+		json_array_foreach(q.res, i, s)
+			*total += (size_t)llround(sample_value(json_object_get(s, "value")));
+	}
+	lq_clear(&q);
+	return rc;
+}
+
 static int
 loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
     struct ld_err *err)
@@ -1631,6 +1668,12 @@ loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 		qsort(out->v, out->n, sizeof *out->v, rq->sort == SORT_LATENCY_DESC ?
 		    cmp_lat_desc : cmp_lat_asc);
 	out->total = out->n;
+	if (out->n >= max) {	/* stopped early: how many there are */
+		size_t total = 0;
+		struct ld_err e2;
+		if (count_total(b, top, &tr, &total, &e2) == LD_OK && total > out->total)
+			out->total = total;
+	}
 	if (rq->limit && out->n > rq->limit) {
 		for (size_t i = rq->limit; i < out->n; i++)
 			hit_clear(&out->v[i]);
