@@ -620,3 +620,273 @@ panels_print_csv(const struct panels *p, FILE *out)
 		csv_row(out, "drift", "*", t, "mean", p->drift[i].mean);
 	}
 }
+
+/* ---- Markdown ---- */
+
+static int
+md_word(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (unsigned char)c >= 0x80;
+}
+
+/* Escapes only what can start Markdown syntax, so that the text stays
+ * readable: an '_' inside a word is literal (CommonMark 6.2), '#' and '>'
+ * only open a block at the start. */
+void
+md_text(struct buf *b, const char *s)
+{
+	char *v = str_visible(s, strlen(s), 0);
+	for (const char *p = v; *p; p++) {
+		int esc = strchr("\\`*[]<|~", *p) != NULL ||
+		    (*p == '_' && (p == v || !md_word(p[-1]) || !md_word(p[1]))) ||
+		    ((*p == '#' || *p == '>') && p == v);
+		if (esc)
+			buf_addc(b, '\\');
+		buf_addc(b, *p);
+	}
+	free(v);
+}
+
+void
+md_code(struct buf *b, const char *s)
+{
+	char *v = str_visible(s, strlen(s), 0);
+	size_t run = 0, longest = 0, n = strlen(v);
+	int pad;
+
+	for (const char *p = v; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	pad = longest || (n && (v[0] == ' ' || v[n - 1] == ' '));
+	for (size_t i = 0; i <= longest; i++)
+		buf_addc(b, '`');
+	if (pad)
+		buf_addc(b, ' ');
+	for (const char *p = v; *p; p++) {
+		if (*p == '|')
+			buf_addc(b, '\\');
+		buf_addc(b, *p);
+	}
+	if (pad)
+		buf_addc(b, ' ');
+	for (size_t i = 0; i <= longest; i++)
+		buf_addc(b, '`');
+	free(v);
+}
+
+static void
+md_head(struct buf *b, const struct panels *p)
+{
+	const struct record_counts *rc = &p->records;
+	const struct { const char *k; uint64_t n; } bad[] = {
+		{ "invalid_json", rc->invalid_json }, { "invalid_utf8", rc->invalid_utf8 },
+		{ "too_long", rc->too_long }, { "no_time", rc->no_time },
+		{ "naive_time", rc->naive_time }, { "bad_type", rc->bad_type } };
+	char a[48], c[48], d[48], e[48];
+	int nb = 0;
+
+	buf_printf(b, "Range %s..%s, bucket %s. Records %s",
+	    time_format_iso(p->range.start, -1, a, sizeof a),
+	    time_format_iso(p->range.end, -1, c, sizeof c),
+	    duration_format(p->bucket, d, sizeof d), fmt_count(rc->total, e, sizeof e));
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (bad[i].n)
+			buf_printf(b, "%s%s %s", nb++ ? ", " : " (", bad[i].k,
+			    fmt_count(bad[i].n, a, sizeof a));
+	buf_adds(b, nb ? ").\n" : ".\n");
+	if (p->note) {
+		buf_adds(b, "Partial results: ");
+		md_text(b, p->note);
+		buf_adds(b, ".\n");
+	}
+	buf_addc(b, '\n');
+}
+
+static void
+md_latency(struct buf *b, const struct panels *p)
+{
+	char c[48], x[48], y[48], z[48];
+
+	buf_adds(b, "**Latency (ms");
+	buf_adds(b, p->exact ? ") by " : ", approximate) by ");
+	md_text(b, p->group_by ? p->group_by : "-");
+	buf_adds(b, "**\n\n| Group | Count | p50 | p95 | p99 |\n|---|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct lat_group *g = &p->groups[i];
+		buf_adds(b, "| ");
+		md_text(b, g->key);
+		buf_printf(b, " | %s | %s | %s | %s |\n", fmt_count(g->count, c, sizeof c),
+		    fmt_double(g->p50, 1, x, sizeof x), fmt_double(g->p95, 1, y, sizeof y),
+		    fmt_double(g->p99, 1, z, sizeof z));
+	}
+	if (p->ngroups == 0)
+		buf_adds(b, "| (no latency) | 0 | - | - | - |\n");
+	buf_addc(b, '\n');
+}
+
+static void
+md_versions(struct buf *b, const struct panels *p)
+{
+	uint64_t tot = 0;
+	char c[48];
+
+	buf_adds(b, "**Model versions (");
+	md_text(b, p->version_field ? p->version_field : "-");
+	buf_adds(b, ")**\n\n| Version | Count | Share |\n|---|---:|---:|\n");
+	for (size_t i = 0; i < p->nversions; i++)
+		tot += p->versions[i].count;
+	for (size_t i = 0; i < p->nversions; i++) {
+		buf_adds(b, "| ");
+		md_text(b, p->versions[i].key);
+		buf_printf(b, " | %s | %.1f%% |\n", fmt_count(p->versions[i].count, c, sizeof c),
+		    100.0 * (double)p->versions[i].count / (double)tot);
+	}
+	if (p->nversions == 0)
+		buf_adds(b, "| (none) | 0 | - |\n");
+	buf_addc(b, '\n');
+}
+
+/* Series s of the dashboard: its value and weight in bucket i. */
+enum { S_CONF, S_CACHE, S_ERRORS, S_DRIFT };
+
+static double
+series_value(const struct panels *p, int s, size_t i, double *w)
+{
+	switch (s) {
+	case S_CONF:
+		*w = (double)p->conf[0].pts[i].count;
+		return p->conf[0].pts[i].mean;
+	case S_CACHE:
+		*w = (double)p->cache[i].total;
+		return *w ? (double)p->cache[i].hits / *w : NAN;
+	case S_ERRORS:
+		*w = (double)p->errors[i].total;
+		return *w || p->errors[i].invalid ? (double)p->errors[i].errors : NAN;
+	default:
+		*w = (double)p->drift[i].count;
+		return p->drift[i].mean;
+	}
+}
+
+static void
+md_series_row(struct buf *b, const struct panels *p, int s)
+{
+	static const char *const names[] = { "Confidence (mean)", "Cache hit rate",
+	    "Errors", "Drift (mean)" };
+	double first = NAN, last = NAN, lo = NAN, hi = NAN, sum = 0, wsum = 0, w;
+	int64_t hit = TIME_NONE;
+	int dec = s == S_CONF ? 4 : s == S_DRIFT ? 3 : s == S_CACHE ? 1 : 0;
+	double scale = s == S_CACHE ? 100 : 1;
+	const char *unit = s == S_CACHE ? "%" : "";
+	char v[5][48], t[48];
+
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		double x = series_value(p, s, i, &w);
+		if (isnan(x))
+			continue;
+		if (isnan(first))
+			first = x;
+		last = x;
+		if (isnan(lo) || x < lo)
+			lo = x;
+		if (isnan(hi) || x > hi) {
+			hi = x;
+			hit = panels_bucket_time(p, i);
+		}
+		sum += s == S_ERRORS ? x : x * w;
+		wsum += w;
+	}
+	double all = s == S_ERRORS ? (isnan(first) ? NAN : sum) :
+	    s == S_CONF ? p->conf_mean : wsum ? sum / wsum : NAN;
+	double vals[5] = { all, first, last, lo, hi };
+	for (int k = 0; k < 5; k++) {
+		fmt_double(vals[k] * scale, dec, v[k], sizeof v[k]);
+		if (!isnan(vals[k]))
+			strcat(v[k], unit);
+	}
+	if (hit != TIME_NONE && !(s == S_ERRORS && hi == 0))
+		time_format_iso(hit, -1, t, sizeof t);
+	else
+		snprintf(t, sizeof t, "-");
+	buf_printf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", names[s], v[0], v[1], v[2],
+	    v[3], v[4], t);
+}
+
+static void
+md_series_table(struct buf *b, const struct panels *p, const char *panel)
+{
+	char t[48], x[48], y[48], z[48];
+	size_t ng = p->nconf < 7 ? p->nconf : 7;
+
+	if (strcmp(panel, "confidence") == 0) {
+		buf_printf(b, "**Confidence (mean)%s**\n\n| Bucket (UTC) |",
+		    panels_conf_method_text(p));
+		for (size_t s = 0; s < ng; s++) {
+			buf_addc(b, ' ');
+			md_text(b, s ? p->conf[s].key : "all");
+			buf_adds(b, " |");
+		}
+		buf_adds(b, "\n|---|");
+		for (size_t s = 0; s < ng; s++)
+			buf_adds(b, "---:|");
+		buf_addc(b, '\n');
+	} else if (strcmp(panel, "cache_hit") == 0)
+		buf_adds(b, "**Cache hit rate**\n\n| Bucket (UTC) | Rate | Hits | Total |\n"
+		    "|---|---:|---:|---:|\n");
+	else if (strcmp(panel, "errors") == 0)
+		buf_adds(b, "**Errors**\n\n| Bucket (UTC) | Errors | Invalid | Total |\n"
+		    "|---|---:|---:|---:|\n");
+	else
+		buf_adds(b, "**Drift (mean)**\n\n| Bucket (UTC) | Mean | Count |\n"
+		    "|---|---:|---:|\n");
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		buf_printf(b, "| %s |", time_format_iso(panels_bucket_time(p, i), -1, t, sizeof t));
+		if (strcmp(panel, "confidence") == 0) {
+			for (size_t s = 0; s < ng; s++)
+				buf_printf(b, " %s |", fmt_double(p->conf[s].pts[i].mean, 4, x,
+				    sizeof x));
+		} else if (strcmp(panel, "cache_hit") == 0) {
+			const struct cache_point *c = &p->cache[i];
+			fmt_double(c->total ? 100.0 * (double)c->hits / (double)c->total : NAN, 1,
+			    x, sizeof x);
+			buf_printf(b, " %s%s | %s | %s |", x, c->total ? "%" : "",
+			    fmt_count(c->hits, y, sizeof y), fmt_count(c->total, z, sizeof z));
+		} else if (strcmp(panel, "errors") == 0) {
+			const struct err_point *e = &p->errors[i];
+			buf_printf(b, " %s | %s |", fmt_count(e->errors, x, sizeof x),
+			    fmt_count(e->invalid, y, sizeof y));
+			buf_printf(b, " %s |", fmt_count(e->total, z, sizeof z));
+		} else
+			buf_printf(b, " %s | %s |", fmt_double(p->drift[i].mean, 3, x, sizeof x),
+			    fmt_count(p->drift[i].count, y, sizeof y));
+		buf_addc(b, '\n');
+	}
+	buf_addc(b, '\n');
+}
+
+void
+panels_print_md(const struct panels *p, const char *panel, FILE *out)
+{
+	struct buf b = BUF_INIT;
+
+	md_head(&b, p);
+	if (panel == NULL || strcmp(panel, "latency") == 0)
+		md_latency(&b, p);
+	if (panel == NULL) {
+		buf_printf(&b, "**Over time**%s\n\n| Panel | Overall | First | Last | Min | Max "
+		    "| Max at (UTC) |\n|---|---:|---:|---:|---:|---:|---|\n",
+		    panels_conf_method_text(p));
+		for (int s = S_CONF; s <= S_DRIFT; s++)
+			md_series_row(&b, p, s);
+		buf_addc(&b, '\n');
+	}
+	if (panel == NULL || strcmp(panel, "versions") == 0)
+		md_versions(&b, p);
+	if (panel != NULL && strcmp(panel, "latency") != 0 && strcmp(panel, "versions") != 0)
+		md_series_table(&b, p, panel);
+	fwrite(b.p, 1, b.len, out);
+	buf_free(&b);
+}

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "lib/buf.h"
 #include "queries/timerange.h"
 
 /* Counts of lines/records by kind (DESIGN §2 bad input). */
@@ -115,6 +116,22 @@ const char *panels_conf_method_text(const struct panels *p);
 /* Human table; CSV with one row per (panel, key, bucket). */
 void	panels_print_table(const struct panels *p, FILE *out);
 void	panels_print_csv(const struct panels *p, FILE *out);
+
+/* Markdown (CommonMark, GitHub tables) for the -f md printers. The text
+ * of a cell: control characters made visible (str_visible), then a
+ * backslash (CommonMark 2.4) before \ ` * [ ] < | ~, before '_' at a
+ * word's edge, and before '#' or '>' at the start. A code span (CommonMark 6.1): fenced by one more backtick than
+ * the longest run inside, '|' escaped for tables. */
+void	md_text(struct buf *b, const char *s);
+void	md_code(struct buf *b, const char *s);
+
+/* Markdown for a report (runbook -f md, panels -f md). panel NULL: the
+ * range and record counts, the latency table, one row per time series
+ * (overall, first and last non-empty bucket, min, max and when), the
+ * model-version share. panel "latency", "versions": that table alone;
+ * "confidence" (all groups and each, up to 6), "cache_hit", "errors",
+ * "drift": one row per bucket. Empty buckets show "-". */
+void	panels_print_md(const struct panels *p, const char *panel, FILE *out);
 
 /* Builder used by backends that aggregate records themselves (the file
  * backend): feed rows, then finish. */

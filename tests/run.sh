@@ -5,6 +5,13 @@
 # PYTHON3. A suite's log goes to tests/logs/NAME.log in the build tree.
 : "${srcdir:=.}" "${builddir:=.}" "${PYTHON3:=python3}"
 export LOGDIVE srcdir builddir PYTHON3
+# The suites never read or write the user's config, cache or state (the
+# index, the journal, presets): scratch ones, unless a suite sets its own.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/logdive-check.XXXXXX") || exit 1
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/config" "$scratch/cache" "$scratch/state"
+XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache XDG_STATE_HOME=$scratch/state
+export XDG_CONFIG_HOME XDG_CACHE_HOME XDG_STATE_HOME
 logs="$builddir/tests/logs"
 mkdir -p "$logs"
 passed=0 failed=0

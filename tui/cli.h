@@ -1,12 +1,15 @@
 /* The command line (DESIGN §7): parsing and the headless commands panels,
- * requests and trace. No curses: the TUI is started by main.c. */
+ * requests, trace, runbook, and presets, runbooks, journal (issue 5). No
+ * curses: the TUI is started by main.c. */
 #ifndef LD_CLI_H
 #define LD_CLI_H
 #include <stdint.h>
 #include <stdio.h>
 #include "backends/backend.h"
+#include "queries/preset.h"
 
-enum cli_cmd { CMD_UI, CMD_PANELS, CMD_REQUESTS, CMD_TRACE, CMD_HELP, CMD_VERSION };
+enum cli_cmd { CMD_UI, CMD_PANELS, CMD_REQUESTS, CMD_TRACE, CMD_RUNBOOK, CMD_PRESETS,
+	CMD_RUNBOOKS, CMD_JOURNAL, CMD_HELP, CMD_VERSION };
 
 struct cli {
 	enum cli_cmd	 cmd;
@@ -27,12 +30,33 @@ struct cli {
 	int		 ascii;
 	enum hit_sort	 sort;
 	const char	*trace_id;
-	const char	**sources;	/* points into argv; array owned by struct cli */
+	const char	**sources;	/* points into argv (or the preset); array owned
+					   by struct cli */
 	size_t		 nsources;
+	/* issue 5 */
+	const char	*preset_name;	/* -p */
+	struct preset	*preset;	/* -p loaded (owned); query, range, group and
+					   sources above may point into it */
+	char		 query_label[96];	/* "-q", or "preset NAME: query" */
+	char		 group_label[96];	/* "-g", or "preset NAME: group_by" */
+	int		 sort_given;	/* --sort was given */
+	int		 above;		/* from the preset: 0, 50, 95, 99 */
+	enum preset_view view;		/* from the preset */
+	const char	*panel;		/* from the preset (view panel) */
+	int		 no_journal;	/* --no-journal */
+	const char	*sub;		/* presets: "show"; journal: new, list, export,
+					   finding; NULL: list */
+	const char	*name;		/* runbook NAME, presets show NAME, journal
+					   export ID */
+	char		*text;		/* journal new TITLE / finding TEXT (owned) */
 };
 
 /* Parse argv. Returns LD_OK, or LD_EUSAGE with a message naming the
- * option. Free with cli_free. */
+ * option. With -p, loads the preset (searched as preset_dirs_default with
+ * the config's presets_path) and fills query, range, bucket, group, sort,
+ * limit and sources from it where the command line gave none; an unknown
+ * or bad preset, or a source it names that the config lacks, is
+ * LD_EUSAGE. Free with cli_free. */
 int	cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err);
 void	cli_free(struct cli *c);
 void	cli_usage(FILE *out);
@@ -46,8 +70,12 @@ struct backend *cli_open(const struct cli *c, struct ld_err *err);
 int	cli_resolve_field(struct backend *b, const char *name, char **path,
 	    struct ld_err *err);
 
-/* Run a headless command (panels, requests, trace). Returns the exit
- * status of DESIGN §7; errors are printed on stderr in one line. */
+/* Run a headless command (panels, requests, trace, runbook, presets,
+ * runbooks, journal). Returns the exit status of DESIGN §7; errors are
+ * printed on stderr in one line. panels, requests, trace and runbook
+ * record what they showed in the journal (queries/journal.h) unless
+ * --no-journal; a journal that cannot be written is warned about and the
+ * command goes on. */
 int	cli_run(const struct cli *c);
 
 /* Print "logdive: MSG" on stderr for err (nothing for LD_OK). */

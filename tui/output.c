@@ -20,6 +20,8 @@ out_format_parse(const char *s)
 		return OUT_JSONL;
 	if (strcmp(s, "csv") == 0)
 		return OUT_CSV;
+	if (strcmp(s, "md") == 0)
+		return OUT_MD;
 	return -1;
 }
 
@@ -72,6 +74,42 @@ print_raw(struct backend *b, const struct hitlist *l, FILE *out, int array)
 	}
 }
 
+/* A Markdown cell: "-" for none. */
+static void
+md_cell(struct buf *b, const char *s)
+{
+	buf_adds(b, " ");
+	md_text(b, s && *s ? s : "-");
+	buf_adds(b, " |");
+}
+
+static void
+hits_md(const struct hitlist *l, FILE *out)
+{
+	struct buf b = BUF_INIT;
+	char ts[48], lat[32], conf[32];
+
+	buf_adds(&b, "| Time (UTC) | Service | Variant | Latency ms | Confidence | Level | "
+	    "Message |\n|---|---|---|---:|---:|---|---|\n");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct hit *h = &l->v[i];
+		fmt_time(h->t, ts, sizeof ts);
+		fmt_opt(h->latency, 1, lat, sizeof lat);
+		fmt_opt(h->confidence, 2, conf, sizeof conf);
+		buf_printf(&b, "| %s |", ts);
+		md_cell(&b, h->service);
+		md_cell(&b, h->group);
+		buf_printf(&b, " %s | %s |", lat, conf);
+		md_cell(&b, h->level);
+		md_cell(&b, h->message ? h->message : h->event);
+		buf_addc(&b, '\n');
+	}
+	if (l->total > l->n)
+		buf_printf(&b, "\n%zu of %zu records.\n", l->n, l->total);
+	fwrite(b.p, 1, b.len, out);
+	buf_free(&b);
+}
+
 void
 output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE *out)
 {
@@ -111,6 +149,9 @@ output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE 
 			csv_put(out, h->message);
 			fputc('\n', out);
 		}
+		return;
+	case OUT_MD:
+		hits_md(l, out);
 		return;
 	case OUT_TABLE:
 		break;
@@ -173,7 +214,13 @@ output_trace(struct backend *b, const char *id, const struct hitlist *l,
 	double span = (double)(tend - t0);
 	if (f == OUT_CSV)
 		fputs("time,offset_ms,gap_ms,service,event,latency_ms,slowest\n", out);
-	else {
+	else if (f == OUT_MD) {
+		buf_printf(&bb, "Trace ");
+		md_code(&bb, id);
+		buf_printf(&bb, ": %zu records over %.3f ms.\n\n| Time (UTC) | Offset ms | Gap ms "
+		    "| Service | Event | Latency ms |\n|---|---:|---:|---|---|---:|\n", l->n,
+		    span / 1e6);
+	} else {
 		char *v = str_visible(id, strlen(id), 0);
 		fprintf(out, "trace %s: %zu records over %.3f ms\n", v, l->n, span / 1e6);
 		free(v);
@@ -186,6 +233,15 @@ output_trace(struct backend *b, const char *id, const struct hitlist *l,
 		double gap = i ? (double)(h->t - l->v[i - 1].t) / 1e6 : 0;
 		fmt_time(h->t, ts, sizeof ts);
 		fmt_opt(h->latency, 1, lat, sizeof lat);
+		if (f == OUT_MD) {
+			int mark = l->n > 1 && i == slow;
+			buf_printf(&bb, "| %s | %.1f | %s%.1f%s |", ts, off, mark ? "**" : "", gap,
+			    mark ? "**" : "");
+			md_cell(&bb, h->service);
+			md_cell(&bb, h->event);
+			buf_printf(&bb, " %s |\n", lat);
+			continue;
+		}
 		if (f == OUT_CSV) {
 			fprintf(out, "%s,%.3f,%.3f,", ts, off, gap);
 			csv_put(out, h->service);
@@ -215,5 +271,18 @@ output_trace(struct backend *b, const char *id, const struct hitlist *l,
 		if (l->n > 1 && i == slow)
 			fputs(" * slowest step", out);
 		fputc('\n', out);
+	}
+	if (f == OUT_MD) {
+		if (l->n > 1) {
+			const struct hit *h = &l->v[slow];
+			buf_adds(&bb, "\nSlowest step (in bold): ");
+			md_text(&bb, h->service ? h->service : "-");
+			buf_adds(&bb, " ");
+			md_text(&bb, h->event ? h->event : "-");
+			buf_printf(&bb, ", %.1f ms after the previous record.\n",
+			    (double)slowgap / 1e6);
+		}
+		fwrite(bb.p, 1, bb.len, out);
+		buf_free(&bb);
 	}
 }

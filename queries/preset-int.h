@@ -1,0 +1,21 @@
+/* Shared by preset.c and runbook.c only. */
+#ifndef LD_PRESET_INT_H
+#define LD_PRESET_INT_H
+#include <stddef.h>
+#include "lib/err.h"
+
+/* Read path (a regular file of at most 1 MiB) as JSON, duplicate keys
+ * refused. Returns a jansson json_t * (caller decrefs), or NULL with err
+ * LD_EUSAGE: "cannot read the WHAT PATH: ...", or "PATH:LINE:COL: TEXT"
+ * with jansson's position and text for a syntax error. */
+void	*preset_load_json(const char *path, const char *what, struct ld_err *err);
+
+/* The file's name without directory and ".json" (caller frees). */
+char	*preset_file_stem(const char *path);
+
+/* The NAME of every NAME.json in dir (dot files skipped), sorted; the
+ * caller frees each and the array. NULL with *eno set if dir cannot be
+ * read. */
+char	**preset_dir_stems(const char *dir, size_t *n, int *eno);
+
+#endif
