@@ -7,14 +7,11 @@
 : "${srcdir:=.}" "${PYTHON3:=python3}"
 : "${LOGDIVE:=./logdive}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-es.XXXXXX") || exit 1
-pids=
-trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+. "$srcdir/tests/lib/common.sh"
+trap 'stop_fakes; rm -rf "$tmp"' EXIT
 XDG_CACHE_HOME=$tmp/cache
 export XDG_CACHE_HOME
 unset ES_API_KEY ES_USERNAME ES_PASSWORD ES_BEARER_TOKEN
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; [ -f "$2" ] && sed 's/^/#   /' "$2" | head -20; }
 
 "$PYTHON3" "$srcdir/tests/gen-logs.py" --requests 2000 --seed 9 --long-line 0 \
     --out "$tmp/all.jsonl" --truth "$tmp/truth.json" >/dev/null 2>&1 ||
@@ -22,18 +19,7 @@ not_ok() { n=$((n + 1)); echo "not ok $n - $1"; [ -f "$2" ] && sed 's/^/#   /' "
 awk 'NR % 2 == 1' "$tmp/all.jsonl" >"$tmp/a.jsonl"
 awk 'NR % 2 == 0' "$tmp/all.jsonl" >"$tmp/b.jsonl"
 
-# start_fake NAME ARGS...: start a fake server, its port in $tmp/NAME.port
-start_fake() {
-	name=$1
-	shift
-	"$PYTHON3" "$srcdir/tests/fake-es.py" --port-file "$tmp/$name.port" "$@" \
-	    >"$tmp/$name.log" 2>&1 &
-	pids="$pids $!"
-	i=0
-	while [ ! -s "$tmp/$name.port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -s "$tmp/$name.port" ]
-}
-start_fake es --index "ml-inference-2026.02.26=$tmp/a.jsonl" \
+start_fake es fake-es.py --index "ml-inference-2026.02.26=$tmp/a.jsonl" \
     --index "ml-inference-2026.02.27=$tmp/b.jsonl" ||
 	{ echo "not ok 1 - the fake server did not start"; cat "$tmp/es.log"; exit 1; }
 es="es+http://127.0.0.1:$(cat "$tmp/es.port")/ml-inference-*"
@@ -141,7 +127,7 @@ st=$?
 if [ $st -eq 2 ] && grep -q "credentials do not go in the URL" "$tmp/err7" && ! grep -q hunter2 "$tmp/err7"
 then ok "credentials in the URL refused, not echoed"; else not_ok "credentials in the URL (exit $st)" "$tmp/err7"; fi
 
-start_fake auth --require-api-key "s3cr3t-key-42" --index "ml-a=$tmp/a.jsonl" ||
+start_fake auth fake-es.py --require-api-key "s3cr3t-key-42" --index "ml-a=$tmp/a.jsonl" ||
 	not_ok "the fake server with an API key did not start"
 esa="es+http://127.0.0.1:$(cat "$tmp/auth.port")/ml-a"
 "$LOGDIVE" panels "$esa" >/dev/null 2>"$tmp/err8"
@@ -191,7 +177,7 @@ else not_ok "--insecure warns" "$tmp/err14"; fi
 # time there: plain search_after)
 for fl in "elasticsearch 7.17.0" "opensearch 2.11.0"; do
 	set -- $fl
-	start_fake "$1" --flavour "$1" --version "$2" \
+	start_fake "$1" fake-es.py --flavour "$1" --version "$2" \
 	    --index "ml-inference-2026.02.26=$tmp/a.jsonl" \
 	    --index "ml-inference-2026.02.27=$tmp/b.jsonl" ||
 		not_ok "the $1 $2 fake did not start"
@@ -219,7 +205,7 @@ for i in range(12000):
 for fl in "elasticsearch 8.13.4 /ties/_pit" "opensearch 2.11.0 /ties/_search/point_in_time" \
     "elasticsearch 7.9.3 -"; do
 	set -- $fl
-	start_fake "ties$2" --flavour "$1" --version "$2" --index "ties=$tmp/ties.jsonl" ||
+	start_fake "ties$2" fake-es.py --flavour "$1" --version "$2" --index "ties=$tmp/ties.jsonl" ||
 		not_ok "the $1 $2 fake did not start"
 	port=$(cat "$tmp/ties$2.port")
 	"$LOGDIVE" requests -f jsonl "es+http://127.0.0.1:$port/ties" 2>"$tmp/err-ties" |
@@ -238,19 +224,12 @@ print(" ".join(sorted(p for p in st["by_path"] if "pit" in p or "point_in_time" 
 done
 
 # faults: retried overload, partial shard failures, a truncated body
-fault() {	# JSON: inject on the main fake
-	"$PYTHON3" -c '
-import sys, urllib.request
-r = urllib.request.Request("http://127.0.0.1:%s/_fake/faults" % sys.argv[1],
-    data=sys.argv[2].encode(), method="POST", headers={"Content-Type": "application/json"})
-urllib.request.urlopen(r).read()' "$(cat "$tmp/es.port")" "$1"
-}
-fault '{"status": 503, "retry_after": 1, "times": 2, "path": "_msearch"}'
+fault "$(cat "$tmp/es.port")" '{"status": 503, "retry_after": 1, "times": 2, "path": "_msearch"}'
 "$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >"$tmp/out15" 2>"$tmp/err15"
 st=$?
 if [ $st -eq 0 ] && cmp -s "$tmp/out15" "$tmp/es.json"; then ok "503 twice, Retry-After honoured: the same panels"
 else not_ok "503 twice then success (exit $st)" "$tmp/err15"; fi
-fault '{"shard_failures": 1, "path": "_msearch"}'
+fault "$(cat "$tmp/es.port")" '{"shard_failures": 1, "path": "_msearch"}'
 "$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >"$tmp/out16" 2>"$tmp/err16"
 st=$?
 if [ $st -eq 0 ] && grep -q "shards answered" "$tmp/err16" &&
@@ -272,8 +251,8 @@ with open(sys.argv[1], "w") as f:
                             "inference_metrics": {"latency_ms": 10 + i},
                             "output": {"confidence_scores": sc}}) + "\n")
 PY
-start_fake rag --index "rag=$tmp/ragged.jsonl" &&
-	start_fake ragns --no-scripts --index "rag=$tmp/ragged.jsonl" ||
+start_fake rag fake-es.py --index "rag=$tmp/ragged.jsonl" &&
+	start_fake ragns fake-es.py --no-scripts --index "rag=$tmp/ragged.jsonl" ||
 	not_ok "the ragged-array fakes did not start"
 rr=2026-02-27T03:00:00Z..2026-02-27T04:00:00Z
 "$LOGDIVE" panels -f json -b 30m -t "$rr" "$tmp/ragged.jsonl" >"$tmp/rag-file" 2>/dev/null
@@ -315,12 +294,12 @@ else not_ok "scripts refused: said" "$tmp/err20"; fi
     grep -q "^Confidence mean 0.5286 (previous window -) (each record's mean, by a server script)$" &&
 	ok "the table says the means come from a script" ||
 	not_ok "the table says the means come from a script"
-fault '{"truncate": true, "path": "_msearch"}'
+fault "$(cat "$tmp/es.port")" '{"truncate": true, "path": "_msearch"}'
 "$LOGDIVE" panels -t "$range" "$es" >/dev/null 2>"$tmp/err17"
 st=$?
 if [ $st -eq 3 ] && [ "$(wc -l <"$tmp/err17")" -eq 1 ]; then ok "a truncated body: exit 3, one line"
 else not_ok "a truncated body (exit $st)" "$tmp/err17"; fi
-fault '{"status": 400, "path": "_msearch"}'
+fault "$(cat "$tmp/es.port")" '{"status": 400, "path": "_msearch"}'
 "$LOGDIVE" panels -t "$range" "$es" >/dev/null 2>"$tmp/err18"
 st=$?
 if [ $st -eq 3 ] && grep -q "400" "$tmp/err18"; then ok "a 400 shows the server's reason"
