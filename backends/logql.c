@@ -1366,6 +1366,11 @@ emit_leaf(struct cc *c, const struct nnode *n, int strict, struct buf *out)
 		col_err(c->err, q->col, "number %s is out of range", q->value);
 		return -1;
 	}
+	if (q->is_num && q->num < 0 && c->r->no_negative) {
+		col_err(c->err, q->col, "Loki before 3.1 cannot compare a label with a "
+		    "negative number (%s)", q->value);
+		return -1;
+	}
 	if (q->is_num)
 		return num_leaf(out, l, q, n->neg, strict);
 	if (q->cmp != Q_EQ) {

@@ -193,6 +193,9 @@ struct logql_req {
 	const struct logql_filter *const *any;	/* then `| (CHAIN) or (CHAIN)...`
 						   of these and-chains */
 	size_t			 nany;
+	int			 no_negative;	/* the server predates Loki 3.1, whose
+						   label filters took negative numbers:
+						   refuse them (LD_EUSAGE, the column) */
 };
 
 /* The log query (drill-down, trace):

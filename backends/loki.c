@@ -48,6 +48,9 @@ struct lokib {
 	size_t		 npaths;
 	const char	*role[ROLE_COUNT];	/* full paths (mapping's), NULL if none */
 	int		 insecure;
+	int		 no_negative;	/* before 3.1 (or unknown): no negative
+					   numbers in label filters */
+	char		 version[32];	/* from buildinfo, "" if unknown */
 	int		 have_range;	/* the range to sample fields in */
 	struct time_range range;
 	struct time_range last;		/* the last range asked: traces search
@@ -486,7 +489,24 @@ loki_load(struct backend *b, struct ld_err *err)
 	size_t navoid = 0, i;
 	int rc;
 
-	/* reachable, and who it is */
+	/* who it is: 3.1 and later take negative numbers in label filters */
+	l->no_negative = 1;
+	if (loki_get(b, "/loki/api/v1/status/buildinfo", NULL, &res, err) == LD_OK) {
+		const char *ver = json_string_value(json_object_get(res, "version"));
+		int maj = 0, min = 0;
+		if (ver != NULL && sscanf(ver[0] == 'v' ? ver + 1 : ver, "%d.%d", &maj,
+		    &min) == 2) {
+			snprintf(l->version, sizeof l->version, "%s", ver);
+			l->no_negative = maj < 3 || (maj == 3 && min < 1);
+		}
+	} else if (err->status == LD_ECANCEL) {
+		rc = LD_ECANCEL;
+		goto out;
+	}
+	json_decref(res);
+	res = NULL;
+	err_clear(err);
+	/* reachable, and its labels */
 	if ((rc = loki_get(b, "/loki/api/v1/labels", NULL, &res, err)) != LD_OK)
 		goto out;
 	json_array_foreach(json_object_get(res, "data"), i, v)
@@ -723,6 +743,7 @@ build_req(struct backend *b, struct logql_req *r, struct objects *ob,
 	r->paths = paths;
 	r->npaths = npaths;
 	r->filter = f;
+	r->no_negative = l->no_negative;
 }
 
 /* Append the queries of a series (text made by mk for a range) to qs. */
