@@ -529,6 +529,16 @@ loki_load(struct backend *b, struct ld_err *err)
 	q.end = r.end;
 	q.limit = LOKI_SAMPLE;
 	rc = run_queries(b, &q, 1, err);
+	if (rc == LD_ESOURCE && learn_limit(l, err)) {
+		/* the newest part of the range the server allows */
+		err_clear(err);
+		if (l->max_len > 0 && q.end - q.start > l->max_len)
+			q.start = q.end - l->max_len;
+		free(q.body);
+		free(q.url);
+		q.body = q.url = NULL;
+		rc = run_queries(b, &q, 1, err);
+	}
 	if (rc == LD_OK) {
 		json_t *st, *e;
 		size_t j;
@@ -814,14 +824,18 @@ static int
 add_series(struct backend *b, struct lq **qs, size_t *nq, const struct geo *g, int kind,
     const struct q_node *query, struct series_q *sq, struct ld_err *err)
 {
+	struct lokib *l = b->priv;
 	int64_t a = g->first, z = g->first + (int64_t)g->nb * g->w;
 	int64_t full_a = g->start == a ? a : a + g->w;		/* whole buckets */
 	int64_t full_z = g->end == z ? z : z - g->w;
+	/* a query_range no longer than the server's max_query_length */
+	int64_t span = l->max_len >= g->w ? l->max_len / g->w * g->w : full_z - full_a;
 	char *t;
 
 	sq->first_q = *nq;
 	sq->nq = 0;
-	if (full_z > full_a) {
+	for (int64_t wa = full_a; wa < full_z; wa += span) {
+		int64_t wz = wa + span < full_z ? wa + span : full_z;
 		if ((t = mk_series(b, kind, query, g->w, err)) == NULL)
 			return err->status;
 		*qs = xreallocarray(*qs, *nq + 1, sizeof **qs);
@@ -830,8 +844,8 @@ add_series(struct backend *b, struct lq **qs, size_t *nq, const struct geo *g, i
 		/* points at the ends of the buckets, multiples of the step
 		 * as the query frontend would align them anyway */
 		q->query = t;
-		q->start = full_a + g->w;
-		q->end = full_z;
+		q->start = wa + g->w;
+		q->end = wz;
 		q->step = g->w;
 		sq->nq++;
 	}
@@ -957,7 +971,7 @@ cmp_grp(const void *x, const void *y)
 }
 
 static int
-loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
+panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
     struct ld_err *err)
 {
 	struct lokib *l = b->priv;
@@ -1123,11 +1137,6 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 	}
 	if (rc != LD_OK) {
 		dash_free(&job.d);
-		if (rc == LD_ESOURCE && strstr(err->msg, "exceeds the limit (query length"))
-			/* percentiles over a range cannot be added up from parts */
-			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
-			    ": choose a shorter range with -t (the panels need one query over "
-			    "the whole range)");
 		goto out;
 	}
 
@@ -1295,6 +1304,27 @@ out:
 		panels_free(out);
 		memset(out, 0, sizeof *out);
 	}
+	return rc;
+}
+
+/* A refresh; when the server's max_query_length is met, again with the
+ * series split within it (learn_limit). */
+static int
+loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
+    struct ld_err *err)
+{
+	struct lokib *l = b->priv;
+	int rc = panels_once(b, qo, out, err);
+
+	if (rc == LD_ESOURCE && learn_limit(l, err)) {
+		err_clear(err);
+		rc = panels_once(b, qo, out, err);
+	}
+	if (rc == LD_ESOURCE && strstr(err->msg, "exceeds the limit (query length"))
+		/* percentiles over a range cannot be added up from parts */
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+		    ": choose a shorter range with -t (percentiles need one query over "
+		    "the whole range)");
 	return rc;
 }
 
