@@ -63,7 +63,7 @@ lq(const char *text, const char *const *paths, size_t npaths,
 	if ((q = parse(text, &fail)) == NULL && fail != NULL)
 		return fail;
 	logql_labels_init(&l, &SEL, NULL, 0);
-	struct logql_req r = { &SEL, &l, q, paths, npaths, f };
+	struct logql_req r = { &SEL, &l, q, paths, npaths, f, NULL, 0, 0 };
 	s = logql_log_query(&r, NULL, &err);
 	if (s == NULL)
 		s = xasprintf("ERR col %d: %s", err.col, err.msg);
@@ -702,7 +702,7 @@ test_paths(void)
 	static const char *const extra[] = {
 		"model_metadata.serving_variant", "timestamp", "service"
 	};
-	struct logql_filter f = { "log_level", LOGQL_RE, "(?i)error", 0 };
+	struct logql_filter f = { "log_level", LOGQL_RE, "(?i)error", 0, NULL };
 	struct logql_labels l;
 	struct ld_err err;
 	const char *names[3];
@@ -711,7 +711,7 @@ test_paths(void)
 
 	q = parse("service:x and latency_ms > 1", &fail);
 	logql_labels_init(&l, &SEL, NULL, 0);
-	struct logql_req r = { &SEL, &l, q, extra, 3, &f };
+	struct logql_req r = { &SEL, &l, q, extra, 3, &f, NULL, 0, 0 };
 	s = logql_log_query(&r, names, &err);
 	is_str(s, SELT " | json " P_VAR ", timestamp=\"timestamp\", service=\"service\", "
 	    "log_level=\"log_level\", " P_LAT " | service=\"x\" and " LAT " > 1 | "
@@ -751,20 +751,20 @@ test_paths(void)
 
 	/* every filter operator */
 	struct { struct logql_filter f; const char *want; } fs[] = {
-		{ { "input_features.cache_hit", LOGQL_STR_EQ, "true", 0 },
+		{ { "input_features.cache_hit", LOGQL_STR_EQ, "true", 0, NULL },
 		    "input_features_cache_hit=\"true\"" },
-		{ { "input_features.cache_hit", LOGQL_STR_NE, "a\"b", 0 },
+		{ { "input_features.cache_hit", LOGQL_STR_NE, "a\"b", 0, NULL },
 		    "input_features_cache_hit!=\"a\\\"b\"" },
-		{ { "input_features.cache_hit", LOGQL_RE, "true|false", 0 },
+		{ { "input_features.cache_hit", LOGQL_RE, "true|false", 0, NULL },
 		    "input_features_cache_hit=~\"true|false\"" },
-		{ { "input_features.cache_hit", LOGQL_NRE, "a\\.b", 0 },
+		{ { "input_features.cache_hit", LOGQL_NRE, "a\\.b", 0, NULL },
 		    "input_features_cache_hit!~\"a\\\\.b\"" },
-		{ { "inference_metrics.latency_ms", LOGQL_NUM_EQ, NULL, 50 }, LAT " == 50" },
-		{ { "inference_metrics.latency_ms", LOGQL_NUM_NE, NULL, -0.5 }, LAT " != -0.5" },
-		{ { "inference_metrics.latency_ms", LOGQL_LT, NULL, 1e21 }, LAT " < 1e+21" },
-		{ { "inference_metrics.latency_ms", LOGQL_LE, NULL, 0.1 }, LAT " <= 0.1" },
-		{ { "inference_metrics.latency_ms", LOGQL_GT, NULL, 2.5e-7 }, LAT " > 2.5e-07" },
-		{ { "inference_metrics.latency_ms", LOGQL_GE, NULL, 1000 }, LAT " >= 1000" },
+		{ { "inference_metrics.latency_ms", LOGQL_NUM_EQ, NULL, 50, NULL }, LAT " == 50" },
+		{ { "inference_metrics.latency_ms", LOGQL_NUM_NE, NULL, -0.5, NULL }, LAT " != -0.5" },
+		{ { "inference_metrics.latency_ms", LOGQL_LT, NULL, 1e21, NULL }, LAT " < 1e+21" },
+		{ { "inference_metrics.latency_ms", LOGQL_LE, NULL, 0.1, NULL }, LAT " <= 0.1" },
+		{ { "inference_metrics.latency_ms", LOGQL_GT, NULL, 2.5e-7, NULL }, LAT " > 2.5e-07" },
+		{ { "inference_metrics.latency_ms", LOGQL_GE, NULL, 1000, NULL }, LAT " >= 1000" },
 	};
 	for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
 		s = lq("", NULL, 0, &fs[i].f);
@@ -775,7 +775,7 @@ test_paths(void)
 		free(w);
 	}
 	{
-		struct logql_filter nf = { "a", LOGQL_GT, NULL, NAN };
+		struct logql_filter nf = { "a", LOGQL_GT, NULL, NAN, NULL };
 		s = lq("", NULL, 0, &nf);
 		is_str(s, "ERR col 0: filter on 'a': the number is not finite", "NaN refused");
 		free(s);
@@ -800,7 +800,7 @@ mq(const char *text, const struct logql_metric *m, const struct logql_filter *f)
 	if ((q = parse(text, &fail)) == NULL && fail != NULL)
 		return fail;
 	logql_labels_init(&l, &SEL, NULL, 0);
-	struct logql_req r = { &SEL, &l, q, NULL, 0, f };
+	struct logql_req r = { &SEL, &l, q, NULL, 0, f, NULL, 0, 0 };
 	s = logql_metric_query(&r, m, &err);
 	if (s == NULL)
 		s = xasprintf("ERR %s", err.msg);
@@ -863,21 +863,21 @@ test_metrics(void)
 
 	/* counts: histogram buckets, cache hits, booleans, errors */
 	m.fn = LOGQL_COUNT;
-	f = (struct logql_filter){ "inference_metrics.latency_ms", LOGQL_LE, NULL, 50 };
+	f = (struct logql_filter){ "inference_metrics.latency_ms", LOGQL_LE, NULL, 50, NULL };
 	MGOLD("service:x", &m, &f,
 	    "sum by (model_metadata_serving_variant) (count_over_time(" SELT " | json "
 	    P_VAR ", " P_LAT ", service=\"service\" | service=\"x\" | " LAT " <= 50" END
 	    " [3600s] offset 1ns))");
 	m.nby = 0;
-	f = (struct logql_filter){ "input_features.cache_hit", LOGQL_STR_EQ, "true", 0 };
+	f = (struct logql_filter){ "input_features.cache_hit", LOGQL_STR_EQ, "true", 0, NULL };
 	MGOLD("", &m, &f,
 	    "sum(count_over_time(" SELT " | json " P_HIT " | input_features_cache_hit="
 	    "\"true\"" END " [3600s] offset 1ns))");
-	f = (struct logql_filter){ "input_features.cache_hit", LOGQL_RE, "true|false", 0 };
+	f = (struct logql_filter){ "input_features.cache_hit", LOGQL_RE, "true|false", 0, NULL };
 	MGOLD("", &m, &f,
 	    "sum(count_over_time(" SELT " | json " P_HIT " | input_features_cache_hit=~"
 	    "\"true|false\"" END " [3600s] offset 1ns))");
-	f = (struct logql_filter){ "log_level", LOGQL_RE, "(?i)error", 0 };
+	f = (struct logql_filter){ "log_level", LOGQL_RE, "(?i)error", 0, NULL };
 	m.range = 86400 * 1000000000LL;
 	MGOLD("\"CUDA\" and not service:x", &m, &f,
 	    "sum(count_over_time(" SELT " |~ \"(?i)CUDA\" | json log_level=\"log_level\", "
@@ -946,7 +946,7 @@ test_lines(void)
 
 	q = parse("latency_ms > 5", &fail);
 	logql_labels_init(&l, &SEL, NULL, 0);
-	struct logql_req r = { &SEL, &l, q, NULL, 0, NULL };
+	struct logql_req r = { &SEL, &l, q, NULL, 0, NULL, NULL, 0, 0 };
 	s = logql_lines_query(&r, "output.confidence_scores", var, 1, &err);
 	is_str(s, SELT " | json " P_CONF ", " P_VAR ", " P_LAT " | " LAT " > 5" END
 	    " | line_format \"{{.output_confidence_scores}}\" | keep "
@@ -974,7 +974,7 @@ test_lines(void)
 
 		logql_selector_parse("{service=\"rec\"}", &s2, &err);
 		logql_labels_init(&l, &s2, NULL, 0);
-		struct logql_req r2 = { &s2, &l, NULL, NULL, 0, NULL };
+		struct logql_req r2 = { &s2, &l, NULL, NULL, 0, NULL, NULL, 0, 0 };
 		m.by = grp;
 		a = logql_metric_query(&r2, &m, &err);
 		b = logql_lines_query(&r2, "output.confidence_scores", grp, 1, &err);
