@@ -15,12 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/conffile.h"
+#include "backends/http.h"
 #include "lib/buf.h"
 #include "lib/strutil.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
+#include "queries/journal.h"
+#include "queries/preset.h"
 #include "queries/query.h"
+#include "queries/runbook.h"
 #include "queries/timerange.h"
 #include "tui/draw.h"
 #include "tui/tui.h"
@@ -31,7 +36,7 @@
 #define FOLLOW_POLL_NS	(500 * NS_PER_MS)
 #define MSG_NS		(4000 * NS_PER_MS)	/* info messages */
 #define QUIT_WAIT_NS	(2000 * NS_PER_MS)
-#define HIST_MAX	50
+#define HIST_MAX	100		/* entries of a prompt's history */
 
 /* What the threads tell the event loop through the pipe. */
 enum msg_kind { MSG_JOB, MSG_LOADED, MSG_CHANGED, MSG_POLL_ERROR };
@@ -55,6 +60,20 @@ struct prompt {
 	unsigned long	 view_id;
 	struct history	*hist;
 	size_t		 hpos;		/* browsing history: index from the end */
+	/* Ctrl-R: reverse incremental search of hist */
+	int		 isearch;	/* searching */
+	int		 ifail;		/* the needle matches nothing older */
+	struct buf	 needle;
+	size_t		 imatch;	/* hist->item index shown; hist->n: none */
+	char		*saved;		/* the text before the search */
+};
+
+/* The files thread's own state: nothing else touches it. */
+struct files {
+	struct journal	*j;		/* NULL: not open (or failed) */
+	int64_t		 inv;		/* the investigation written to */
+	int		 have_cfg;
+	struct config	 cfg;		/* for presets_path */
 };
 
 struct app {
@@ -68,11 +87,13 @@ struct app {
 	pthread_mutex_t		 mu;		/* the queue and running */
 	pthread_cond_t		 cv;
 	pthread_mutex_t		 fields_mu;	/* b->ops->fields and its array */
-	pthread_t		 worker, loader;
-	int			 nthreads;	/* started */
+	pthread_t		 worker, loader, filer;
+	int			 started[3];	/* loader, worker, files thread */
 	int			 live;		/* not yet exited (under mu) */
-	struct job		*qhead, *qtail;
+	struct job		*qhead, *qtail;	/* the worker's */
 	struct job		*running;
+	struct job		*fqhead, *fqtail;	/* the files thread's */
+	struct files		 files;
 	int			 stop;
 	_Atomic int		 loaded;
 	int			 load_rc;
@@ -87,7 +108,17 @@ struct app {
 	int64_t			 msg_until;
 	struct prompt		 pr;
 	struct history		 hists[8];	/* one per prompt label */
+	struct history		 jhist[2];	/* JH_QUERY, JH_RANGE: the journal's */
 	int64_t			 t0, last_dash_refresh;
+	int			 cur_y, cur_x;	/* a view's cursor this frame; -1 none */
+	struct {
+		int		 active;
+		char		 question[512];
+		confirm_fn	 fn;
+		void		*arg;
+	}			 cf;
+	int			 journal_off;	/* --no-journal, or it failed */
+	struct rbpane		*rb;		/* the runbook pane, or NULL */
 };
 
 /* --- helpers ------------------------------------------------------- */
@@ -216,13 +247,102 @@ run_query_opts(struct app *a, struct job *j, struct q_node **qn,
 	return 0;
 }
 
+static int
+cmp_hit_time(const struct hit *a, const struct hit *b)
+{
+	return (a->t > b->t) - (a->t < b->t);
+}
+
+/* Latency in the order asked (desc: slowest first), NAN last, then time. */
+static int
+cmp_hit_lat(const struct hit *a, const struct hit *b, int desc)
+{
+	if (isnan(a->latency) != isnan(b->latency))
+		return isnan(a->latency) ? 1 : -1;
+	if (!isnan(a->latency) && a->latency != b->latency)
+		return (a->latency < b->latency) == desc ? 1 : -1;
+	return cmp_hit_time(a, b);
+}
+
+static int cmp_t_asc(const void *x, const void *y) { return cmp_hit_time(x, y); }
+static int cmp_t_desc(const void *x, const void *y) { return cmp_hit_time(y, x); }
+static int cmp_l_desc(const void *x, const void *y) { return cmp_hit_lat(x, y, 1); }
+static int cmp_l_asc(const void *x, const void *y) { return cmp_hit_lat(x, y, 0); }
+
+/* The search of j (a SEARCH, or a TRACE without an id): with j->above and
+ * no group value, each latency group's records at or above its pN, merged
+ * in sort order (what logdive requests does with a preset's "above"). */
+static int
+run_search(struct app *a, struct job *j, const struct query_opts *qo,
+    size_t limit, struct hitlist *out)
+{
+	int (*const cmp[])(const void *, const void *) = {
+	    [SORT_TIME_ASC] = cmp_t_asc, [SORT_TIME_DESC] = cmp_t_desc,
+	    [SORT_LATENCY_DESC] = cmp_l_desc, [SORT_LATENCY_ASC] = cmp_l_asc };
+	const struct backend_ops *ops = a->b->ops;
+	struct search_req sr;
+	struct panels p;
+	size_t g, i, total = 0;
+	int rc;
+
+	memset(&sr, 0, sizeof sr);
+	sr.q = *qo;
+	sr.group_value = j->group_value;
+	sr.min_latency = j->min_latency;
+	sr.sort = j->sort;
+	sr.limit = limit;
+	if (!j->above || j->group_value != NULL)
+		return ops->search(a->b, &sr, out, &j->err);
+	rc = ops->panels(a->b, qo, &p, &j->err);
+	if (rc != 0 && rc != LD_NOMATCH)
+		return rc;
+	rc = 0;
+	for (g = 0; rc == 0 && g < p.ngroups; g++) {
+		const struct lat_group *lg = &p.groups[g];
+		struct hitlist l;
+		double v = j->above == 50 ? lg->p50 : j->above == 95 ? lg->p95 :
+		    lg->p99;
+
+		if (isnan(v) || lg->key == NULL)
+			continue;
+		memset(&l, 0, sizeof l);
+		sr.group_value = lg->key;
+		sr.min_latency = v;
+		rc = ops->search(a->b, &sr, &l, &j->err);
+		if (rc == 0) {
+			for (i = 0; i < l.n; i++)
+				*hitlist_push(out) = l.v[i];	/* moved */
+			total += l.total;
+			free(l.v);
+		} else {
+			hitlist_free(&l);
+			if (rc == LD_NOMATCH) {
+				err_clear(&j->err);
+				rc = 0;
+			}
+		}
+	}
+	panels_free(&p);
+	if (rc != 0)
+		return rc;
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, cmp[j->sort]);
+	while (limit && out->n > limit)
+		hit_clear(&out->v[--out->n]);
+	out->total = total;
+	if (out->n == 0)
+		return err_set(&j->err, LD_NOMATCH, "no matching records");
+	return 0;
+}
+
 static void
 run_job(struct app *a, struct job *j)
 {
 	const struct backend_ops *ops = a->b->ops;
 	struct q_node *qn = NULL;
 	struct query_opts qo;
-	struct search_req sr;
+	struct hitlist first;
+	const char *id;
 	char *group = NULL;
 
 	err_clear(&j->err);
@@ -235,21 +355,37 @@ run_job(struct app *a, struct job *j)
 			j->rc = ops->panels(a->b, &qo, &j->panels, &j->err);
 			break;
 		}
-		memset(&sr, 0, sizeof sr);
-		sr.q = qo;
-		sr.group_value = j->group_value;
-		sr.min_latency = j->min_latency;
-		sr.sort = j->sort;
-		sr.limit = j->limit;
-		j->rc = ops->search(a->b, &sr, &j->hits, &j->err);
+		j->rc = run_search(a, j, &qo, j->limit, &j->hits);
 		break;
 	case JOB_TRACE:
+		if (j->id == NULL) {
+			/* the trace of the first record found */
+			if ((j->rc = run_query_opts(a, j, &qn, &qo, &group)) != 0)
+				break;
+			memset(&first, 0, sizeof first);
+			j->rc = run_search(a, j, &qo, 1, &first);
+			if (j->rc == 0) {
+				id = first.n ? (first.v[0].trace_id ?
+				    first.v[0].trace_id : first.v[0].request_id) : NULL;
+				if (id == NULL)
+					j->rc = err_set(&j->err, LD_NOMATCH, "the first "
+					    "record found has no trace or request id");
+				else
+					j->id = xstrdup(id);
+			}
+			hitlist_free(&first);
+			if (j->rc != 0)
+				break;
+		}
 		j->rc = ops->trace(a->b, j->id, &j->hits, &j->err);
 		break;
 	case JOB_RECORD:
 		j->text = ops->record(a->b, &j->hit, &j->err);
 		j->rc = j->text != NULL ? 0 :
 		    j->err.status != LD_OK ? (int)j->err.status : LD_ESOURCE;
+		break;
+	default:
+		j->rc = err_set(&j->err, LD_EUSAGE, "not a backend job");
 		break;
 	}
 	if (j->rc != 0 && j->err.status == LD_OK)
@@ -360,6 +496,192 @@ loader_main(void *arg)
 	return NULL;
 }
 
+/* --- the files thread: presets, runbooks, the journal -------------- */
+
+/* Warnings of a listing, one a line, into the buf arg. */
+static void
+warn_collect(void *arg, const char *line)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s%s", b->len ? "\n" : "", line);
+}
+
+/* The directories of kind ("presets", "runbooks"), with the config's
+ * presets_path (loaded once; a bad config is warned about). */
+static void
+files_dirs(struct app *a, struct files *f, const char *kind,
+    struct preset_dirs *d, const struct ld_warn *w)
+{
+	struct ld_err err;
+
+	if (!f->have_cfg) {
+		err_clear(&err);
+		if (config_load(&f->cfg, a->o->config, &err) != 0) {
+			ld_warnf(w, "%s (presets_path not read)", err.msg);
+			memset(&f->cfg, 0, sizeof f->cfg);
+		}
+		f->have_cfg = 1;
+	}
+	preset_dirs_default(d, kind, (const char *const *)f->cfg.presets_path,
+	    f->cfg.npresets_path);
+}
+
+static void
+files_save(struct app *a, struct files *f, struct job *j)
+{
+	struct preset_dirs d;
+	struct ld_warn w = { NULL, NULL };
+	char *path, *other;
+	size_t i;
+
+	files_dirs(a, f, "presets", &d, &w);
+	if (d.n == 0 || d.origin[0] != PRESET_USER) {
+		j->rc = err_set(&j->err, LD_EUSAGE, "no folder for your presets: set "
+		    "XDG_CONFIG_HOME or HOME");
+		preset_dirs_free(&d);
+		return;
+	}
+	path = xasprintf("%s/%s.json", d.dir[0], j->preset->name);
+	if (!j->overwrite && access(path, F_OK) == 0) {
+		j->exists = 1;
+		j->path = path;
+		j->rc = err_set(&j->err, LD_EUSAGE, "preset '%s' exists (%s)",
+		    j->preset->name, path);
+		preset_dirs_free(&d);
+		return;
+	}
+	j->rc = preset_save(j->preset, d.dir[0], j->overwrite, &j->path, &j->err);
+	if (j->rc != 0 && !j->overwrite && access(path, F_OK) == 0) {
+		/* written by someone else meanwhile */
+		j->exists = 1;
+		free(j->path);
+		j->path = path;
+		path = NULL;
+	}
+	free(path);
+	for (i = 1; j->rc == 0 && i < d.n; i++) {
+		other = xasprintf("%s/%s.json", d.dir[i], j->preset->name);
+		if (access(other, F_OK) == 0) {
+			j->text = xasprintf("it shadows the %s preset of that name",
+			    preset_origin_name(d.origin[i]));
+			i = d.n;
+		}
+		free(other);
+	}
+	preset_dirs_free(&d);
+}
+
+static void
+files_journal(struct files *f, struct job *j)
+{
+	struct ld_err e;
+	size_t h;
+
+	switch (j->jop) {
+	case JOP_START:
+		if ((j->rc = journal_open(NULL, &f->j, &j->err)) != 0)
+			return;
+		if ((j->rc = journal_current(f->j, j->jtext, j->t, &f->inv,
+		    &j->err)) != 0) {
+			journal_close(f->j);
+			f->j = NULL;
+			return;
+		}
+		for (h = 0; h < 2; h++) {
+			err_clear(&e);
+			journal_history(f->j, (enum journal_hist)h, NULL, HIST_MAX,
+			    &j->hist[h], &j->nhist[h], &e);
+		}
+		return;
+	case JOP_ENTRY:
+		if (f->j != NULL)
+			j->rc = journal_add(f->j, f->inv, j->t, j->jkind, j->jtext,
+			    j->jdetail, &j->err);
+		return;
+	case JOP_PANELS:
+		if (f->j != NULL)
+			j->rc = journal_add_panels(f->j, f->inv, j->t, j->jtext,
+			    &j->panels, &j->err);
+		return;
+	}
+}
+
+static void
+files_run(struct app *a, struct files *f, struct job *j)
+{
+	struct preset_dirs d, pd;
+	struct buf warn = BUF_INIT;
+	struct ld_warn w = { warn_collect, &warn };
+
+	err_clear(&j->err);
+	j->rc = 0;
+	switch (j->kind) {
+	case JOB_PRESETS:
+		files_dirs(a, f, "presets", &d, &w);
+		preset_list(&d, &j->presets, &j->npresets, &w);
+		preset_dirs_free(&d);
+		break;
+	case JOB_RUNBOOKS:
+		files_dirs(a, f, "presets", &pd, &w);
+		files_dirs(a, f, "runbooks", &d, &w);
+		runbook_list(&d, &pd, &j->runbooks, &j->nrunbooks, &w);
+		preset_dirs_free(&pd);
+		preset_dirs_free(&d);
+		break;
+	case JOB_SAVE:
+		files_save(a, f, j);
+		break;
+	case JOB_JOURNAL:
+		files_journal(f, j);
+		break;
+	default:
+		j->rc = err_set(&j->err, LD_EUSAGE, "not a files job");
+		break;
+	}
+	if (warn.len > 0)
+		j->text = buf_detach(&warn);
+	buf_free(&warn);
+	if (j->rc != 0 && j->err.status == LD_OK)
+		err_set(&j->err, j->rc, "failed without a message");
+}
+
+/* Runs the files queue until stop, then what is left of it (the journal
+ * entries of the last moments), then closes the journal. */
+static void *
+files_main(void *arg)
+{
+	struct app *a = arg;
+	struct files *f = &a->files;
+	struct job *j;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		if ((j = a->fqhead) != NULL) {
+			a->fqhead = j->next;
+			if (a->fqhead == NULL)
+				a->fqtail = NULL;
+			j->next = NULL;
+			pthread_mutex_unlock(&a->mu);
+			files_run(a, f, j);
+			send_msg(a, MSG_JOB, j);
+			pthread_mutex_lock(&a->mu);
+			continue;
+		}
+		if (a->stop)
+			break;
+		pthread_cond_wait(&a->cv, &a->mu);
+	}
+	pthread_mutex_unlock(&a->mu);
+	journal_close(f->j);
+	f->j = NULL;
+	if (f->have_cfg)
+		config_free(&f->cfg);
+	query_thread_done();	/* the presets' queries were parsed here */
+	thread_exit(a);
+	return NULL;
+}
+
 static void
 start_thread(struct app *a, pthread_t *t, void *(*fn)(void *))
 {
@@ -382,7 +704,7 @@ start_thread(struct app *a, pthread_t *t, void *(*fn)(void *))
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0)
 		fatal("pthread_create: %s", strerror(r));
-	a->nthreads++;
+	a->started[t == &a->loader ? 0 : t == &a->worker ? 1 : 2] = 1;
 }
 
 /* --- what views ask of the app ------------------------------------ */
@@ -435,14 +757,34 @@ app_pop(struct app *a)
 	a->dirty = 1;
 }
 
+static int
+is_files_job(const struct job *j)
+{
+	return j->kind >= JOB_PRESETS;
+}
+
 void
 app_submit(struct app *a, struct view *v, struct job *j)
 {
 	struct job **pp, *old;
 
-	j->view_id = v->id;
+	j->view_id = v != NULL ? v->id : 0;
 	j->next = NULL;
 	pthread_mutex_lock(&a->mu);
+	if (is_files_job(j)) {
+		/* in order: the journal's entries keep theirs */
+		if (a->fqtail != NULL)
+			a->fqtail->next = j;
+		else
+			a->fqhead = j;
+		a->fqtail = j;
+		if (v != NULL)
+			v->busy++;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		a->dirty = 1;
+		return;
+	}
 	for (pp = &a->qhead; *pp != NULL; pp = &(*pp)->next) {
 		old = *pp;
 		if (old->view_id == j->view_id && old->tag == j->tag &&
@@ -469,12 +811,20 @@ app_submit(struct app *a, struct view *v, struct job *j)
 	a->dirty = 1;
 }
 
+void
+app_submit_app(struct app *a, struct job *j)
+{
+	app_submit(a, NULL, j);
+}
+
 static void
 deliver(struct app *a, struct job *j)
 {
-	struct view *v = viewstack_find(&a->vs, j->view_id);
+	struct view *v = j->view_id ? viewstack_find(&a->vs, j->view_id) : NULL;
 
-	if (v != NULL) {
+	if (j->cb != NULL)
+		j->cb(a, j);
+	else if (v != NULL) {
 		if (v->busy > 0)
 			v->busy--;
 		if (v->ops->done != NULL)
@@ -503,6 +853,18 @@ app_cancel(struct app *a, struct view *v)
 	a->qtail = NULL;
 	for (j = a->qhead; j != NULL; j = j->next)
 		a->qtail = j;
+	/* a view's file jobs (never the app's: the journal's entries stay) */
+	for (pp = &a->fqhead; v != NULL && (j = *pp) != NULL; ) {
+		if (j->view_id == v->id) {
+			*pp = j->next;
+			j->next = gone;
+			gone = j;
+		} else
+			pp = &j->next;
+	}
+	a->fqtail = NULL;
+	for (j = a->fqhead; j != NULL; j = j->next)
+		a->fqtail = j;
 	if (a->running != NULL && !a->running->cancelled &&
 	    (v == NULL || a->running->view_id == v->id)) {
 		a->running->cancelled = 1;
@@ -546,19 +908,64 @@ history_for(struct app *a, const char *label)
 	return NULL;
 }
 
+/* Add s as the newest entry (an equal older one moves up: the history
+ * holds distinct texts, as the journal's). */
 static void
 history_add(struct history *h, const char *s)
 {
+	size_t i;
+
 	if (h == NULL || *s == '\0')
 		return;
-	if (h->n > 0 && strcmp(h->item[h->n - 1], s) == 0)
-		return;
+	for (i = 0; i < h->n; i++)
+		if (strcmp(h->item[i], s) == 0) {
+			free(h->item[i]);
+			memmove(h->item + i, h->item + i + 1,
+			    (h->n - i - 1) * sizeof h->item[0]);
+			h->n--;
+			break;
+		}
 	if (h->n == HIST_MAX) {
 		free(h->item[0]);
 		memmove(h->item, h->item + 1, (HIST_MAX - 1) * sizeof h->item[0]);
 		h->n--;
 	}
 	h->item[h->n++] = xstrdup(s);
+}
+
+/* Put the journal's texts (most recent first, older than anything of
+ * this session) under the session's own. */
+static void
+history_merge(struct history *h, char **old, size_t nold)
+{
+	struct history m;
+	size_t i, k;
+
+	memset(&m, 0, sizeof m);
+	for (i = nold; i-- > 0; ) {
+		for (k = 0; k < h->n; k++)
+			if (strcmp(h->item[k], old[i]) == 0)
+				break;
+		if (k == h->n)
+			history_add(&m, old[i]);
+	}
+	for (k = 0; k < h->n; k++) {
+		history_add(&m, h->item[k]);
+		free(h->item[k]);
+	}
+	memcpy(h->item, m.item, sizeof m.item);
+	h->n = m.n;
+}
+
+static void
+history_free(struct history *h)
+{
+	size_t k;
+
+	free(h->label);
+	for (k = 0; k < h->n; k++)
+		free(h->item[k]);
+	memset(h, 0, sizeof *h);
 }
 
 static void
@@ -569,12 +976,24 @@ prompt_set(struct prompt *p, const char *s)
 	p->cur = p->text.len;
 }
 
+static void
+isearch_end(struct prompt *p, int restore)
+{
+	if (restore && p->saved != NULL)
+		prompt_set(p, p->saved);
+	free(p->saved);
+	p->saved = NULL;
+	p->isearch = p->ifail = 0;
+	buf_reset(&p->needle);
+}
+
 void
 app_prompt(struct app *a, struct view *v, const char *label,
     const char *init, prompt_fn done)
 {
 	struct prompt *p = &a->pr;
 
+	isearch_end(p, 0);
 	p->active = 1;
 	snprintf(p->label, sizeof p->label, "%s", label);
 	prompt_set(p, init);
@@ -583,6 +1002,258 @@ app_prompt(struct app *a, struct view *v, const char *label,
 	p->hist = history_for(a, label);
 	p->hpos = 0;
 	a->dirty = 1;
+}
+
+void
+app_prompt_hist(struct app *a, struct view *v, const char *label,
+    const char *init, prompt_fn done, enum journal_hist h)
+{
+	app_prompt(a, v, label, init, done);
+	a->pr.hist = &a->jhist[h == JH_RANGE];
+}
+
+void
+app_confirm(struct app *a, const char *question, confirm_fn fn, void *arg)
+{
+	if (a->cf.active && a->cf.fn != NULL)
+		a->cf.fn(a, 0, a->cf.arg);	/* one question at a time */
+	a->cf.active = 1;
+	snprintf(a->cf.question, sizeof a->cf.question, "%s", question);
+	a->cf.fn = fn;
+	a->cf.arg = arg;
+	a->dirty = 1;
+}
+
+void
+app_cursor(struct app *a, int y, int x)
+{
+	a->cur_y = y;
+	a->cur_x = x;
+}
+
+const char *const *
+app_sources(struct app *a, size_t *n)
+{
+	*n = a->o->nsources;
+	return a->o->sources;
+}
+
+struct view *
+app_dashboard(struct app *a)
+{
+	struct view *v;
+
+	while (a->vs.n > 1) {
+		v = viewstack_top(&a->vs);
+		app_cancel(a, v);
+		view_free(viewstack_pop(&a->vs));
+	}
+	a->dirty = 1;
+	return a->vs.v[0];
+}
+
+int
+app_to_preset(struct app *a, struct preset *p, char *note, size_t notelen)
+{
+	struct view *v;
+	size_t i;
+
+	note[0] = '\0';
+	for (i = a->vs.n; i-- > 0; ) {
+		v = a->vs.v[i];
+		memset(p, 0, sizeof *p);
+		if (v->ops->to_preset != NULL && v->ops->to_preset(v, p, note,
+		    notelen) == 0)
+			return 0;
+		preset_free(p);
+	}
+	memset(p, 0, sizeof *p);
+	return 1;
+}
+
+void
+app_crumbs(struct app *a, char *out, size_t outlen)
+{
+	char sep[16];
+
+	snprintf(sep, sizeof sep, " %s ", G->crumb);
+	viewstack_crumbs(&a->vs, sep, out, outlen);
+}
+
+struct rbpane *
+app_rbpane(struct app *a)
+{
+	return a->rb;
+}
+
+void
+app_runbook_open(struct app *a, struct runbook *rb, int owned)
+{
+	const struct runbook *cur;
+	char *t;
+
+	if (a->rb != NULL) {
+		cur = rbpane_runbook(a->rb);
+		if (strcmp(cur->name, rb->name) == 0) {
+			app_message(a, 0, "runbook %s is open (X closes it)", cur->name);
+			if (owned) {
+				runbook_free(rb);
+				free(rb);
+			}
+			return;
+		}
+		rbpane_free(a->rb);
+	}
+	a->rb = rbpane_new(a, rb, owned);
+	t = xasprintf("%s: %s", rb->name, rb->title);
+	app_journal(a, JK_RUNBOOK, t, NULL);
+	free(t);
+	rbpane_step(a->rb, 0);
+	a->dirty = 1;
+}
+
+/* --- the journal ------------------------------------------------------- */
+
+int
+app_journal_on(struct app *a)
+{
+	return !a->journal_off;
+}
+
+/* A journal job came back: the first failure is said once, and the
+ * journal is then left alone; the start brings the history. */
+static void
+journal_done(struct app *a, struct job *j)
+{
+	size_t h;
+
+	if (j->rc != 0 && j->rc != LD_ECANCEL) {
+		if (!a->journal_off)
+			app_message(a, 1, "%s (going on without the journal; "
+			    "--no-journal turns it off)", j->err.msg);
+		a->journal_off = 1;
+		return;
+	}
+	if (j->jop == JOP_START)
+		for (h = 0; h < 2; h++)
+			history_merge(&a->jhist[h], j->hist[h], j->nhist[h]);
+}
+
+static struct job *
+journal_job(struct app *a, enum journal_op op, const char *text)
+{
+	struct job *j = job_new(JOB_JOURNAL, 0);
+
+	j->jop = op;
+	j->t = time_now();
+	j->jtext = xstrdup(text != NULL ? text : "");
+	j->cb = journal_done;
+	(void)a;
+	return j;
+}
+
+void
+app_journal(struct app *a, enum journal_kind k, const char *text,
+    const char *detail)
+{
+	struct job *j;
+
+	if (a->journal_off)
+		return;
+	j = journal_job(a, JOP_ENTRY, text);
+	j->jkind = k;
+	j->jdetail = detail != NULL ? xstrdup(detail) : NULL;
+	app_submit_app(a, j);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* A deep copy of p into d (the files thread gets its own). */
+static void
+panels_copy(struct panels *d, const struct panels *p)
+{
+	size_t i, nb = p->nbuckets;
+
+	*d = *p;
+	d->latency_field = dup_or_null(p->latency_field);
+	d->group_by = dup_or_null(p->group_by);
+	d->version_field = dup_or_null(p->version_field);
+	d->note = dup_or_null(p->note);
+	d->groups = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *d->groups);
+	for (i = 0; i < p->ngroups; i++) {
+		d->groups[i] = p->groups[i];
+		d->groups[i].key = dup_or_null(p->groups[i].key);
+	}
+	d->conf = xcalloc(p->nconf ? p->nconf : 1, sizeof *d->conf);
+	for (i = 0; i < p->nconf; i++) {
+		d->conf[i].key = dup_or_null(p->conf[i].key);
+		d->conf[i].pts = xcalloc(nb ? nb : 1, sizeof *d->conf[i].pts);
+		if (nb && p->conf[i].pts != NULL)
+			memcpy(d->conf[i].pts, p->conf[i].pts, nb * sizeof *d->conf[i].pts);
+	}
+	d->cache = xcalloc(nb ? nb : 1, sizeof *d->cache);
+	d->errors = xcalloc(nb ? nb : 1, sizeof *d->errors);
+	d->drift = xcalloc(nb ? nb : 1, sizeof *d->drift);
+	if (nb && p->cache != NULL)
+		memcpy(d->cache, p->cache, nb * sizeof *d->cache);
+	if (nb && p->errors != NULL)
+		memcpy(d->errors, p->errors, nb * sizeof *d->errors);
+	if (nb && p->drift != NULL)
+		memcpy(d->drift, p->drift, nb * sizeof *d->drift);
+	d->versions = xcalloc(p->nversions ? p->nversions : 1, sizeof *d->versions);
+	for (i = 0; i < p->nversions; i++) {
+		d->versions[i] = p->versions[i];
+		d->versions[i].key = dup_or_null(p->versions[i].key);
+	}
+}
+
+void
+app_journal_panels(struct app *a, const char *what, const struct panels *p)
+{
+	struct job *j;
+
+	if (a->journal_off)
+		return;
+	j = journal_job(a, JOP_PANELS, what);
+	panels_copy(&j->panels, p);
+	app_submit_app(a, j);
+}
+
+/* The investigation: the current one continued, or one started titled
+ * after the sources (URLs without credentials); then what this session
+ * starts from. */
+static void
+journal_start(struct app *a)
+{
+	const struct app_opts *o = a->o;
+	struct buf title = BUF_INIT;
+	char *red;
+	size_t i;
+
+	if (o->no_journal) {
+		a->journal_off = 1;
+		return;
+	}
+	for (i = 0; i < o->nsources; i++) {
+		red = http_redact_url(o->sources[i]);
+		buf_printf(&title, "%s%s", i ? " " : "", red);
+		free(red);
+	}
+	app_submit_app(a, journal_job(a, JOP_START, title.p != NULL ? title.p :
+	    "logdive"));
+	buf_free(&title);
+	for (i = 0; i < o->nsources; i++)
+		app_journal(a, JK_SOURCE, o->sources[i], NULL);
+	if (o->preset_name != NULL)
+		app_journal(a, JK_PRESET, o->preset_name, NULL);
+	if (a->q.query != NULL)
+		app_journal(a, JK_QUERY, a->q.query, NULL);
+	if (a->q.range != NULL)
+		app_journal(a, JK_RANGE, a->q.range, NULL);
 }
 
 int
@@ -643,6 +1314,72 @@ prompt_delete(struct prompt *p, size_t from, size_t to)
 		p->cur = from;
 }
 
+/* Ctrl-R: the newest entry below index from (hist->n: the newest of
+ * all) that contains the needle (ASCII case-insensitive, as the journal
+ * searches); shown with the cursor at the match. Returns 1 if found. */
+static int
+isearch_find(struct prompt *p, size_t from)
+{
+	const char *m;
+	size_t i;
+
+	if (p->hist == NULL || p->needle.len == 0)
+		return 0;
+	for (i = from; i-- > 0; ) {
+		if ((m = str_casestr(p->hist->item[i], p->needle.p)) == NULL)
+			continue;
+		p->imatch = i;
+		prompt_set(p, p->hist->item[i]);
+		p->cur = (size_t)(m - p->hist->item[i]);
+		p->ifail = 0;
+		return 1;
+	}
+	p->ifail = 1;
+	return 0;
+}
+
+/* A key during Ctrl-R. Returns 1 if it was the search's; 0 if it ended
+ * the search and is to be handled as usual (Enter runs the match, the
+ * arrows edit it). */
+static int
+isearch_key(struct prompt *p, int key)
+{
+	char enc[4];
+	size_t n;
+
+	switch (key) {
+	case K_CTRL('r'):
+		if (p->needle.len > 0)
+			isearch_find(p, p->ifail ? 0 : p->imatch);
+		return 1;
+	case K_BS:
+		if (p->needle.len > 0) {
+			p->needle.len = utf8_prev(p->needle.p, p->needle.len);
+			p->needle.p[p->needle.len] = '\0';
+		}
+		if (p->needle.len == 0) {
+			prompt_set(p, p->saved);
+			p->ifail = 0;
+			p->imatch = p->hist ? p->hist->n : 0;
+		} else
+			isearch_find(p, p->hist ? p->hist->n : 0);
+		return 1;
+	case K_ESC: case K_CTRL('g'): case K_CTRL('c'):
+		isearch_end(p, 1);
+		return 1;
+	}
+	if (key >= 0x20 && key < K_BASE && key != 0x7f) {
+		n = utf8_encode((uint32_t)key, enc);
+		buf_add(&p->needle, enc, n);
+		/* the match shown may still do */
+		isearch_find(p, p->ifail || p->imatch >= (p->hist ? p->hist->n : 0) ?
+		    (p->hist ? p->hist->n : 0) : p->imatch + 1);
+		return 1;
+	}
+	isearch_end(p, 0);
+	return 0;
+}
+
 static void
 prompt_key(struct app *a, int key)
 {
@@ -657,7 +1394,21 @@ prompt_key(struct app *a, int key)
 		buf_adds(&p->text, "");
 	if (key != K_ENTER)
 		a->msg[0] = '\0';
+	if (p->isearch && isearch_key(p, key))
+		return;
 	switch (key) {
+	case K_CTRL('r'):
+		if (p->hist == NULL || p->hist->n == 0) {
+			app_message(a, 0, "no history to search yet");
+			return;
+		}
+		p->isearch = 1;
+		p->ifail = 0;
+		p->imatch = p->hist->n;
+		free(p->saved);
+		p->saved = xstrdup(p->text.p);
+		buf_reset(&p->needle);
+		return;
 	case K_ESC: case K_CTRL('c'): case K_CTRL('g'):
 		p->active = 0;
 		return;
@@ -667,14 +1418,15 @@ prompt_key(struct app *a, int key)
 		err_clear(&err);
 		history_add(p->hist, text);
 		p->active = 0;
+		if (a->msg_err)		/* why an earlier try was refused */
+			a->msg[0] = '\0';
 		if (v != NULL && p->done(v, text, &err) != 0) {
 			/* stays open, the cursor where the error is */
 			p->active = 1;
 			app_message(a, 1, "%s", err.msg);
 			if (err.col > 0 && (size_t)err.col - 1 <= p->text.len)
 				p->cur = (size_t)err.col - 1;
-		} else if (a->msg_err)
-			a->msg[0] = '\0';
+		}
 		free(text);
 		return;
 	case K_LEFT: case K_CTRL('b'):
@@ -791,8 +1543,12 @@ any_busy(struct app *a)
 {
 	int busy;
 
+	struct job *j;
+
 	pthread_mutex_lock(&a->mu);
 	busy = a->qhead != NULL || a->running != NULL;
+	for (j = a->fqhead; !busy && j != NULL; j = j->next)
+		busy = j->view_id != 0;
 	pthread_mutex_unlock(&a->mu);
 	return busy;
 }
@@ -965,7 +1721,17 @@ draw_prompt(struct app *a, int y, int x, int w)
 	size_t start = 0, lw;
 	int used;
 
-	used = draw_str(y, x, w, p->label, ST_PROMPT);
+	if (p->isearch) {
+		/* (reverse-i-search)'needle': match */
+		used = draw_str(y, x, w, p->ifail ? "(failing reverse-i-search)'" :
+		    "(reverse-i-search)'", ST_PROMPT);
+		used += draw_vis(y, x + used, w - used, p->needle.p ? p->needle.p : "",
+		    p->needle.len, ST_PROMPT, NULL);
+		used += draw_str(y, x + used, w - used, "': ", ST_PROMPT);
+	} else
+		used = draw_str(y, x, w, p->label, ST_PROMPT);
+	if (used > w - 8)
+		used = w - 8;
 	lw = (size_t)(w - used - 1);
 	/* scroll so that the cursor shows */
 	while (start < p->cur && str_nwidth(t + start, p->cur - start) > lw)
@@ -1016,11 +1782,13 @@ static void
 draw_all(struct app *a)
 {
 	int H = tui_lines(), W = tui_cols(), cy = -1, cx = 0, used;
+	int by = 2, bh = H - 5, bw = W - 2, pw = 0;
 	struct view *top = viewstack_top(&a->vs);
 	const char *hints;
 
 	tui_frame_begin(a->full);
 	a->full = 0;
+	a->cur_y = -1;
 	if (H < 10 || W < 30) {
 		draw_str(0, 0, W, "terminal too small", ST_ERROR);
 		draw_fmt(1, 0, W, ST_NORMAL, "need 80x24, have %dx%d", W, H);
@@ -1033,35 +1801,62 @@ draw_all(struct app *a)
 	draw_vline(1, 0, H - 2, ST_BORDER);
 	draw_vline(1, W - 1, H - 2, ST_BORDER);
 	draw_crumbs(a, W);
-	top->ops->draw(top, 2, 1, H - 5, W - 2);
+	/* the runbook beside the views, or folded into their last line */
+	if (a->rb != NULL && (pw = rbpane_width(W, H)) > 0)
+		bw = W - 3 - pw;
+	else if (a->rb != NULL)
+		bh--;
+	top->ops->draw(top, by, 1, bh, bw);
+	if (pw > 0) {
+		draw_vline(by, 1 + bw, bh, ST_BORDER);
+		rbpane_draw(a->rb, by, 2 + bw, bh, pw);
+	} else if (a->rb != NULL)
+		rbpane_bar(a->rb, by + bh, 1, bw);
 	draw_str(H - 3, 0, 1, G->ltee, ST_BORDER);
 	draw_hline(H - 3, 1, W - 2, ST_BORDER);
 	draw_str(H - 3, W - 1, 1, G->rtee, ST_BORDER);
-	if (a->pr.active) {
+	if (pw > 0)
+		draw_str(H - 3, 1 + bw, 1, G->btee, ST_BORDER);
+	if (a->cf.active) {
+		used = draw_viss(H - 2, 2, W - 4, a->cf.question, ST_PROMPT);
+		cy = H - 2;
+		cx = 2 + used;
+	} else if (a->pr.active) {
 		cx = draw_prompt(a, H - 2, 2, W - 4);
 		cy = H - 2;
-	} else
+	} else {
 		draw_status(a, top, H - 2, W);
+		if (a->cur_y >= 0) {
+			cy = a->cur_y;
+			cx = a->cur_x;
+		}
+	}
 	draw_str(H - 1, 0, 1, G->bl, ST_BORDER);
 	draw_hline(H - 1, 1, W - 2, ST_BORDER);
 	draw_str(H - 1, W - 1, 1, G->br, ST_BORDER);
-	if (a->pr.active && a->msg[0] != '\0' && a->msg_err) {
+	if (a->cf.active)
+		draw_hints("y yes\tany other key no", "", H - 1, 2, W - 4);
+	else if (a->pr.active && a->msg[0] != '\0' && a->msg_err) {
 		/* why the input was refused, where the hints go */
 		draw_str(H - 1, 1, 1, " ", ST_HINT);
 		used = draw_viss(H - 1, 2, W - 4, a->msg, ST_ERROR);
 		draw_str(H - 1, 2 + used, 1, " ", ST_HINT);
-	} else if (a->pr.active)
-		draw_hints(tui_utf8 ? "Enter accept\tEsc cancel\t"
-		    "\xe2\x86\x91\xe2\x86\x93 history" :
-		    "Enter accept\tEsc cancel\tUp/Down history", "",
+	} else if (a->pr.active && a->pr.isearch)
+		draw_hints("Enter run\tCtrl-R older\tEsc back to the line", "",
 		    H - 1, 2, W - 4);
-	if (a->pr.active)
+	else if (a->pr.active)
+		draw_hints(tui_utf8 ? "Enter accept\tEsc cancel\t"
+		    "\xe2\x86\x91\xe2\x86\x93 history\tCtrl-R search" :
+		    "Enter accept\tEsc cancel\tUp/Down history\tCtrl-R search", "",
+		    H - 1, 2, W - 4);
+	if (a->pr.active || a->cf.active)
 		draw_str(H - 1, 1, 1, " ", ST_HINT);
 	else {
 		draw_str(H - 1, 1, 1, " ", ST_HINT);
 		hints = top->ops->hints != NULL ? top->ops->hints(top) : "";
-		draw_hints(hints, a->vs.n > 1 ? "Esc back\t? help\tq quit" :
-		    "? help\tq quit", H - 1, 2, W - 4);
+		draw_hints(hints, (top->ops->flags & VIEW_TEXT) ? "Esc back" :
+		    a->vs.n > 1 ? "Esc back\tp presets\t? help\tq quit" :
+		    "p presets\t? help\tq quit", H - 1, 2, W - 4);
 	}
 	tui_cursor(cy, cx);
 	tui_frame_end();
@@ -1084,6 +1879,18 @@ handle_key(struct app *a, int key)
 		a->full = 1;
 		return;
 	}
+	if (a->cf.active) {
+		confirm_fn fn = a->cf.fn;
+		void *arg = a->cf.arg;
+
+		a->cf.active = 0;
+		a->cf.fn = NULL;
+		a->cf.arg = NULL;
+		a->msg[0] = '\0';
+		if (fn != NULL)
+			fn(a, key == 'y' || key == 'Y', arg);
+		return;
+	}
 	if (a->pr.active) {
 		prompt_key(a, key);
 		return;
@@ -1091,9 +1898,43 @@ handle_key(struct app *a, int key)
 	/* a key dismisses an error */
 	if (a->msg_err)
 		a->msg[0] = '\0';
+	/* a text field takes the keys it can */
+	if ((top->ops->flags & VIEW_TEXT) && top->ops->key != NULL &&
+	    top->ops->key(top, key))
+		return;
 	switch (key) {
 	case 'q':
 		a->quit = 1;
+		return;
+	case 'p':
+		app_push(a, presets_new(a));
+		return;
+	case 'R':
+		app_push(a, runbooks_new(a));
+		return;
+	case 'S':
+		presets_save(a, top);
+		return;
+	case 'f':
+		finding_prompt(a, top);
+		return;
+	case 'X':
+		if (a->rb == NULL)
+			app_message(a, 0, "no runbook is open (R opens one)");
+		else {
+			app_message(a, 0, "runbook %s closed (R opens one)",
+			    rbpane_runbook(a->rb)->name);
+			rbpane_free(a->rb);
+			a->rb = NULL;
+			a->full = 1;
+		}
+		return;
+	case ']': case '[': case 'x':
+		if (a->rb == NULL) {
+			app_message(a, 0, "no runbook is open (R opens one)");
+			return;
+		}
+		rbpane_key(a->rb, key);
 		return;
 	case K_CTRL('c'):
 		if (app_cancel(a, NULL) > 0)
@@ -1259,10 +2100,12 @@ shutdown_threads(struct app *a)
 		fflush(NULL);
 		_exit(a->status);
 	}
-	if (a->nthreads > 0)
+	if (a->started[0])
 		pthread_join(a->loader, NULL);
-	if (a->nthreads > 1)
+	if (a->started[1])
 		pthread_join(a->worker, NULL);
+	if (a->started[2])
+		pthread_join(a->filer, NULL);
 }
 
 static void
@@ -1278,15 +2121,20 @@ app_free(struct app *a)
 			job_free(m.job);
 	close(a->pipe_fd[0]);
 	close(a->pipe_fd[1]);
+	if (a->cf.active && a->cf.fn != NULL)
+		a->cf.fn(a, 0, a->cf.arg);
+	rbpane_free(a->rb);
+	a->rb = NULL;
 	free(a->q.query);
 	free(a->q.range);
 	free(a->q.group_by);
 	buf_free(&a->pr.text);
-	for (i = 0; i < sizeof a->hists / sizeof a->hists[0]; i++) {
-		free(a->hists[i].label);
-		for (k = 0; k < a->hists[i].n; k++)
-			free(a->hists[i].item[k]);
-	}
+	buf_free(&a->pr.needle);
+	free(a->pr.saved);
+	for (i = 0; i < sizeof a->hists / sizeof a->hists[0]; i++)
+		history_free(&a->hists[i]);
+	for (k = 0; k < 2; k++)
+		history_free(&a->jhist[k]);
 	pthread_mutex_destroy(&a->mu);
 	pthread_mutex_destroy(&a->fields_mu);
 	pthread_cond_destroy(&a->cv);
@@ -1325,6 +2173,18 @@ app_run(struct backend *b, const struct app_opts *o, struct ld_err *err)
 	app_push(a, dashboard_new(a));
 	start_thread(a, &a->loader, loader_main);
 	start_thread(a, &a->worker, worker_main);
+	start_thread(a, &a->filer, files_main);
+	journal_start(a);
+	/* -p: the preset's view; -r: the runbook, at its first step */
+	if (o->preset_name != NULL && o->runbook == NULL) {
+		char what[PRESET_NAME_MAX + 16];
+
+		snprintf(what, sizeof what, "preset %s", o->preset_name);
+		preset_open_view(a, o->view, o->panel, o->sort, o->sort_given,
+		    o->above, o->limit, o->preset_name, what);
+	}
+	if (o->runbook != NULL)
+		app_runbook_open(a, o->runbook, 0);
 
 	while (!a->quit) {
 		if (a->dirty) {

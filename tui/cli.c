@@ -46,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "preset", required_argument, NULL, 'p' },
+	{ "runbook", required_argument, NULL, 'r' },
 	{ "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -87,6 +88,8 @@ cli_usage(FILE *out)
 "                        runbook and journal export: md or json)\n"
 "  -p, --preset NAME     a saved preset: its query, range, bucket, group-by,\n"
 "                        sort and source fill what the command line does not give\n"
+"  -r, --runbook NAME    the dashboard with runbook NAME beside it, at its first\n"
+"                        step (] [ walk the steps, x marks one done)\n"
 "  -m, --mapping FILE    JSON file mapping roles to field paths (see logdive(1))\n"
 "  -c, --config FILE     config file with named sources (default\n"
 "                        $XDG_CONFIG_HOME/logdive/config, if it exists)\n"
@@ -280,6 +283,31 @@ apply_preset(struct cli *c, struct ld_err *err)
 	return LD_OK;
 }
 
+/* Load the runbook name, with the config's presets_path. */
+static int
+load_runbook(const struct cli *c, const char *name, struct runbook *rb,
+    struct ld_err *err)
+{
+	struct config cfg;
+	struct preset_dirs pd, rd;
+	struct ld_warn w = { cli_warn, NULL };
+	int rc;
+
+	if (config_load(&cfg, c->config, err) != LD_OK)
+		return LD_EUSAGE;
+	preset_dirs_default(&pd, "presets", (const char *const *)cfg.presets_path,
+	    cfg.npresets_path);
+	preset_dirs_default(&rd, "runbooks", (const char *const *)cfg.presets_path,
+	    cfg.npresets_path);
+	rc = runbook_find(&rd, name, &pd, rb, &w, err);
+	preset_dirs_free(&pd);
+	preset_dirs_free(&rd);
+	config_free(&cfg);
+	if (rc != LD_OK)
+		err->status = LD_EUSAGE;
+	return rc == LD_OK ? LD_OK : LD_EUSAGE;
+}
+
 int
 cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 {
@@ -299,7 +327,7 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 	}
 	optind = first;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":q:t:b:g:f:m:c:p:hV", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":q:t:b:g:f:m:c:p:r:hV", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'q': c->query = optarg; break;
 		case 't': c->range = optarg; break;
@@ -317,6 +345,7 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 		case 'm': c->mapping = optarg; break;
 		case 'c': c->config = optarg; break;
 		case 'p': c->preset_name = optarg; break;
+		case 'r': c->runbook_name = optarg; break;
 		case OPT_NO_JOURNAL: c->no_journal = 1; break;
 		case OPT_FOLLOW: c->follow = 1; break;
 		case OPT_LIMIT: {
@@ -388,8 +417,30 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 	if (c->follow && c->cmd != CMD_UI)
 		return err_set(err, LD_EUSAGE, "--follow works in the interactive dashboard "
 		    "(logdive --follow FILE); the headless commands read what is there");
+	if (c->runbook_name && c->cmd != CMD_UI)
+		return err_set(err, LD_EUSAGE, "-r opens a runbook beside the interactive "
+		    "dashboard (logdive runbook NAME SOURCE runs one headless)");
+	if (c->runbook_name && c->preset_name)
+		return err_set(err, LD_EUSAGE, "-p does not go with -r: each step of the "
+		    "runbook names its preset");
 	if (c->preset_name && apply_preset(c, err) != LD_OK)
 		return LD_EUSAGE;
+	if (c->runbook_name) {
+		c->runbook = xcalloc(1, sizeof *c->runbook);
+		if (load_runbook(c, c->runbook_name, c->runbook, err) != LD_OK) {
+			char m[sizeof err->msg];
+			free(c->runbook);
+			c->runbook = NULL;
+			snprintf(m, sizeof m, "%s", err->msg);
+			return err_set(err, LD_EUSAGE, "-r: %s", m);
+		}
+		/* without a SOURCE, the one the steps' presets name */
+		for (size_t s = 0; c->nsources == 0 && s < c->runbook->nsteps; s++)
+			if (c->runbook->steps[s].preset.source) {
+				c->sources[0] = c->runbook->steps[s].preset.source;
+				c->nsources = 1;
+			}
+	}
 	if (c->nsources == 0 && c->cmd != CMD_RUNBOOK)
 		return err_set(err, LD_EUSAGE, "no source given: name a JSON-lines file, "
 		    "a glob or - (try logdive share/samples/incident.jsonl.gz)");
@@ -408,6 +459,11 @@ cli_free(struct cli *c)
 	}
 	free(c->text);
 	c->text = NULL;
+	if (c->runbook) {
+		runbook_free(c->runbook);
+		free(c->runbook);
+		c->runbook = NULL;
+	}
 }
 
 void
@@ -1386,30 +1442,6 @@ runbook_json_head(const struct cli *c, const struct runbook *rb, FILE *out)
 	fputs("],\n \"steps\": [", out);
 }
 
-/* Load the runbook named in c, with the config's presets_path. */
-static int
-load_runbook(const struct cli *c, struct runbook *rb, struct ld_err *err)
-{
-	struct config cfg;
-	struct preset_dirs pd, rd;
-	struct ld_warn w = { cli_warn, NULL };
-	int rc;
-
-	if (config_load(&cfg, c->config, err) != LD_OK)
-		return LD_EUSAGE;
-	preset_dirs_default(&pd, "presets", (const char *const *)cfg.presets_path,
-	    cfg.npresets_path);
-	preset_dirs_default(&rd, "runbooks", (const char *const *)cfg.presets_path,
-	    cfg.npresets_path);
-	rc = runbook_find(&rd, c->name, &pd, rb, &w, err);
-	preset_dirs_free(&pd);
-	preset_dirs_free(&rd);
-	config_free(&cfg);
-	if (rc != LD_OK)
-		err->status = LD_EUSAGE;
-	return rc == LD_OK ? LD_OK : LD_EUSAGE;
-}
-
 static int
 run_runbook(const struct cli *c0)
 {
@@ -1427,7 +1459,7 @@ run_runbook(const struct cli *c0)
 		fprintf(stderr, "logdive: runbook: -f md or -f json\n");
 		return LD_EUSAGE;
 	}
-	if (load_runbook(c, &rb, &err) != LD_OK) {
+	if (load_runbook(c, c->name, &rb, &err) != LD_OK) {
 		cli_error(&err);
 		return LD_EUSAGE;
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "backends/backend.h"
 #include "queries/preset.h"
+#include "queries/runbook.h"
 
 enum cli_cmd { CMD_UI, CMD_PANELS, CMD_REQUESTS, CMD_TRACE, CMD_RUNBOOK, CMD_PRESETS,
 	CMD_RUNBOOKS, CMD_JOURNAL, CMD_HELP, CMD_VERSION };
@@ -43,6 +44,8 @@ struct cli {
 	int		 above;		/* from the preset: 0, 50, 95, 99 */
 	enum preset_view view;		/* from the preset */
 	const char	*panel;		/* from the preset (view panel) */
+	const char	*runbook_name;	/* -r (the interactive dashboard only) */
+	struct runbook	*runbook;	/* -r loaded (owned) */
 	int		 no_journal;	/* --no-journal */
 	const char	*sub;		/* presets: "show"; journal: new, list, export,
 					   finding; NULL: list */
@@ -56,7 +59,9 @@ struct cli {
  * the config's presets_path) and fills query, range, bucket, group, sort,
  * limit and sources from it where the command line gave none; an unknown
  * or bad preset, or a source it names that the config lacks, is
- * LD_EUSAGE. Free with cli_free. */
+ * LD_EUSAGE. With -r (the interactive dashboard only, not with -p), loads
+ * the runbook into runbook (its steps' presets resolved); without a
+ * SOURCE, the source a step's preset names is used. Free with cli_free. */
 int	cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err);
 void	cli_free(struct cli *c);
 void	cli_usage(FILE *out);

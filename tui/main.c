@@ -47,6 +47,11 @@ main(int argc, char **argv)
 			.sources = c.sources, .nsources = c.nsources,
 			.query_text = c.query, .range_text = c.range, .bucket = c.bucket,
 			.group_by = c.group, .follow = c.follow, .ascii = c.ascii,
+			.config = c.config, .no_journal = c.no_journal,
+			.preset_name = c.preset ? c.preset_name : NULL, .view = c.view,
+			.panel = c.panel, .sort = c.sort,
+			.sort_given = c.sort_given || (c.preset && c.preset->sort),
+			.above = c.above, .limit = c.limit, .runbook = c.runbook,
 		};
 		rc = app_run(b, &o, &err);
 		if (rc != 0)

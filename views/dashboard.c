@@ -30,6 +30,13 @@ struct dash {
 	size_t		 lat_rows;	/* group rows shown (last draw) */
 	int		 group_mode;	/* 0 default, 1 model version, 2 typed */
 	int		 partial;	/* the request in flight saw a partial load */
+	char		*jwhat;		/* what the journal calls these panels */
+	char		*jsig;		/* the inputs of the panels last journaled */
+};
+
+/* Panel names of presets and panels -f json, in the order of the enum. */
+static const char *const panel_names[P_N] = {
+	"latency", "confidence", "cache_hit", "errors", "drift", "versions"
 };
 
 static int
@@ -59,7 +66,36 @@ dash_refresh(struct view *v)
 	j->bucket = q->bucket;
 	j->group_by = q->group_by ? xstrdup(q->group_by) : NULL;
 	d->partial = app_loading(v->app);
+	/* what the panels are of, for the journal: "P" while loading, the
+	 * inputs, then what they are called */
+	j->note = xasprintf("%c%s\x1f%s\x1f%lld\x1f%s\x1e%s", d->partial ? 'P' : 'F',
+	    q->query ? q->query : "", q->range ? q->range : "",
+	    (long long)q->bucket, q->group_by ? q->group_by : "",
+	    d->jwhat ? d->jwhat : "dashboard");
 	app_submit(v->app, v, j);
+}
+
+/* The panels viewed go to the journal once per set of inputs, on the
+ * whole data: not while it loads, not again on each --follow refresh. The
+ * job's note (dash_refresh) says which: "F" (or "P" while loading), the
+ * inputs, then 0x1e and what the journal calls them. */
+static void
+dash_journal(struct view *v, const struct job *j)
+{
+	struct dash *d = v->priv;
+	const char *what;
+	size_t n;
+
+	if (j->note == NULL || j->note[0] != 'F' ||
+	    (what = strrchr(j->note, '\x1e')) == NULL)
+		return;
+	n = (size_t)(what - j->note - 1);
+	if (d->jsig != NULL && strlen(d->jsig) == n &&
+	    strncmp(d->jsig, j->note + 1, n) == 0)
+		return;
+	free(d->jsig);
+	d->jsig = xstrndup(j->note + 1, n);
+	app_journal_panels(v->app, what + 1, &d->p);
 }
 
 static void
@@ -107,6 +143,7 @@ dash_done(struct view *v, struct job *j)
 	d->ver.n = d->p.nversions;
 	if (d->ver.sel >= d->ver.n)
 		d->ver.sel = d->ver.n ? d->ver.n - 1 : 0;
+	dash_journal(v, j);
 }
 
 /* --- series ---------------------------------------------------------- */
@@ -737,6 +774,7 @@ drill(struct view *v)
 		s = drill_spec(d);
 		s->group_value = xstrdup(g->key);
 		s->min_latency = g->p95;
+		s->above = 95;
 		s->sort = SORT_LATENCY_DESC;
 		key = str_visible(g->key, strlen(g->key), tui_utf8 ? 0 :
 		    STRVIS_ASCII);
@@ -770,6 +808,7 @@ drill(struct view *v)
 		c = sel_col(d);
 		s = drill_spec(d);
 		s->has_range = 1;
+		s->own_range = 1;
 		col_range(d, c, &s->range);
 		s->sort = SORT_TIME_ASC;
 		snprintf(crumb, sizeof crumb, "%s", col_label(d, c, lab,
@@ -779,6 +818,19 @@ drill(struct view *v)
 }
 
 /* --- prompts ----------------------------------------------------------- */
+
+/* The engineer changed the state: the panels are the dashboard's again
+ * (no longer a preset's or a step's). */
+static void
+dash_user_change(struct view *v)
+{
+	struct dash *d = v->priv;
+
+	free(d->jwhat);
+	d->jwhat = NULL;
+	free(v->crumb);
+	v->crumb = xstrdup("Dashboard");
+}
 
 static int
 on_query(struct view *v, const char *text, struct ld_err *err)
@@ -790,6 +842,11 @@ on_query(struct view *v, const char *text, struct ld_err *err)
 		return rc;
 	free(q->query);
 	q->query = text[strspn(text, " \t")] != '\0' ? xstrdup(text) : NULL;
+	if (q->query != NULL)
+		app_journal(v->app, JK_QUERY, q->query, NULL);
+	else
+		app_journal(v->app, JK_NOTE, "query cleared: every record", NULL);
+	dash_user_change(v);
 	dash_refresh(v);
 	return 0;
 }
@@ -804,6 +861,9 @@ on_range(struct view *v, const char *text, struct ld_err *err)
 		free(q->range);
 		q->range = NULL;
 		q->has_range = 0;
+		app_journal(v->app, JK_NOTE, "range cleared: the data's own extent",
+		    NULL);
+		dash_user_change(v);
 		dash_refresh(v);
 		return 0;
 	}
@@ -811,6 +871,8 @@ on_range(struct view *v, const char *text, struct ld_err *err)
 		return err->status != LD_OK ? (int)err->status : LD_EUSAGE;
 	free(q->range);
 	q->range = xstrdup(text);
+	app_journal(v->app, JK_RANGE, text, NULL);
+	dash_user_change(v);
 	dash_refresh(v);
 	return 0;
 }
@@ -829,6 +891,7 @@ on_bucket(struct view *v, const char *text, struct ld_err *err)
 		return LD_EUSAGE;
 	}
 	q->bucket = ns;
+	dash_user_change(v);
 	dash_refresh(v);
 	return 0;
 }
@@ -920,10 +983,10 @@ dash_key(struct view *v, int key)
 		drill(v);
 		return 1;
 	case '/':
-		app_prompt(v->app, v, "/", q->query, on_query);
+		app_prompt_hist(v->app, v, "/", q->query, on_query, JH_QUERY);
 		return 1;
 	case 't':
-		app_prompt(v->app, v, "range: ", q->range, on_range);
+		app_prompt_hist(v->app, v, "range: ", q->range, on_range, JH_RANGE);
 		return 1;
 	case 'b':
 		app_prompt(v->app, v, "bucket: ", q->bucket ?
@@ -931,6 +994,7 @@ dash_key(struct view *v, int key)
 		    on_bucket);
 		return 1;
 	case 'g':
+		dash_user_change(v);
 		cycle_group(v);
 		return 1;
 	case 'r':
@@ -1012,7 +1076,73 @@ dash_free(struct view *v)
 	panels_free(&d->p);
 	job_free(d->shown);
 	free(d->error);
+	free(d->jwhat);
+	free(d->jsig);
 	free(d);
+}
+
+/* S on the dashboard: the shared query, and the panel in focus (the
+ * latency table: the dashboard itself). */
+static int
+dash_to_preset(struct view *v, struct preset *p, char *note, size_t notelen)
+{
+	struct dash *d = v->priv;
+	struct ui_query *q = app_query(v->app);
+
+	(void)note;
+	(void)notelen;
+	p->query = q->query ? xstrdup(q->query) : NULL;
+	p->range = q->range ? xstrdup(q->range) : NULL;
+	p->bucket = q->bucket;
+	p->group_by = q->group_by ? xstrdup(q->group_by) : NULL;
+	if (d->focus == P_LAT)
+		p->view = PRESET_DASHBOARD;
+	else {
+		p->view = PRESET_PANEL;
+		p->panel = xstrdup(panel_names[d->focus]);
+	}
+	return 0;
+}
+
+void
+dashboard_preset(struct view *v, const char *panel, const char *what,
+    const char *label, int later)
+{
+	struct dash *d = v->priv;
+	struct ui_query *q = app_query(v->app);
+	const struct mapping *m = &app_backend(v->app)->map;
+	int i;
+
+	d->focus = P_LAT;
+	for (i = 0; panel != NULL && i < P_N; i++)
+		if (strcmp(panel, panel_names[i]) == 0)
+			d->focus = i;
+	d->col = -1;
+	d->lat.sel = d->lat.top = 0;
+	d->ver.sel = d->ver.top = 0;
+	if (q->group_by == NULL)
+		d->group_mode = 0;
+	else if (m->npaths[ROLE_VERSION] > 0 &&
+	    strcmp(q->group_by, m->paths[ROLE_VERSION][0]) == 0)
+		d->group_mode = 1;
+	else
+		d->group_mode = 2;
+	free(d->jwhat);
+	d->jwhat = what != NULL ? xstrdup(what) : NULL;
+	free(v->crumb);
+	if (label != NULL) {
+		char *vis = str_visible(label, strlen(label), tui_utf8 ? 0 : STRVIS_ASCII);
+
+		v->crumb = xasprintf("Dashboard %s %s", G->dot, vis);
+		free(vis);
+	} else
+		v->crumb = xstrdup("Dashboard");
+	if (later)
+		v->stale = 1;
+	else {
+		v->stale = 0;
+		dash_refresh(v);
+	}
 }
 
 static const struct view_ops dash_ops = {
@@ -1024,6 +1154,7 @@ static const struct view_ops dash_ops = {
 	.refresh = dash_refresh,
 	.hints = dash_hints,
 	.status = NULL,
+	.to_preset = dash_to_preset,
 };
 
 struct view *

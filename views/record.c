@@ -1,10 +1,12 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/strutil.h"
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
@@ -174,6 +176,25 @@ rec_done(struct view *v, struct job *j)
 	r->text = j->text;
 	j->text = NULL;
 	r->have = 1;
+	{
+		/* the journal: which record was read ("REQ (trace ID):
+		 * SERVICE TIME, LATENCY ms") */
+		const struct hit *h = &r->h;
+		struct buf b = BUF_INIT;
+		char ts[48], ms[32];
+
+		buf_adds(&b, h->request_id ? h->request_id : h->trace_id ?
+		    h->trace_id : "a record");
+		if (h->request_id && h->trace_id)
+			buf_printf(&b, " (trace %s)", h->trace_id);
+		buf_printf(&b, ": %s", h->service ? h->service : "-");
+		if (h->t != TIME_NONE)
+			buf_printf(&b, " %s", time_format_iso(h->t, -1, ts, sizeof ts));
+		if (!isnan(h->latency))
+			buf_printf(&b, ", %s ms", fmt_ms(h->latency, ms, sizeof ms));
+		app_journal(v->app, JK_RECORD, b.p, NULL);
+		buf_free(&b);
+	}
 	r->root = json_loads(r->text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (r->root != NULL && !is_container(r->root)) {
 		json_decref(r->root);

@@ -6,9 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/buf.h"
 #include "lib/strutil.h"
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
+#include "queries/timerange.h"
 #include "tui/draw.h"
 #include "tui/tui.h"
 #include "views/view.h"
@@ -29,6 +31,7 @@ struct reqs {
 	char		*needle;	/* search text */
 	int		 filter;	/* show matching rows only */
 	size_t		 nmatch;
+	int		 journaled;	/* the list is in the journal */
 };
 
 static const char *const colname[C_N] = {
@@ -222,6 +225,16 @@ reqs_done(struct view *v, struct job *j)
 	r->error = NULL;
 	r->lp.sel = 0;
 	rebuild(r);
+	if (!r->journaled && !app_loading(v->app)) {
+		char n1[32], n2[32], *t;
+
+		r->journaled = 1;
+		t = xasprintf("%s: %s of %s records, by %s", v->crumb,
+		    fmt_count(r->hits.n, n1, sizeof n1),
+		    fmt_count(r->hits.total, n2, sizeof n2), sort_to_name(r->spec->sort));
+		app_journal(v->app, JK_REQUESTS, t, NULL);
+		free(t);
+	}
 	if (have_keep)
 		for (i = 0; i < r->norder; i++)
 			if (r->hits.v[r->order[i]].loc[0] == keep[0] &&
@@ -519,6 +532,69 @@ reqs_free(struct view *v)
 	free(r);
 }
 
+/* A query term for field = value: field:"value" (quoted, escaped), or
+ * "not field:*" for the records without the field. */
+static void
+group_term(struct buf *b, const char *field, const char *value)
+{
+	const char *c;
+
+	if (strcmp(value, PANELS_NO_GROUP) == 0) {
+		buf_printf(b, "not %s:*", field);
+		return;
+	}
+	buf_printf(b, "%s:\"", field);
+	for (c = value; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *c);
+	}
+	buf_addc(b, '"');
+}
+
+/* S on a list: its query (with the group drilled into as a term), its
+ * range (a bucket's as START..END), the sort when a preset can say it. */
+static int
+reqs_to_preset(struct view *v, struct preset *p, char *note, size_t notelen)
+{
+	struct reqs *r = v->priv;
+	const struct job *s = r->spec;
+	struct ui_query *q = app_query(v->app);
+	const struct mapping *m = &app_backend(v->app)->map;
+	const char *field;
+	struct buf b = BUF_INIT;
+	char a1[40], a2[40];
+
+	if (s->query != NULL && s->query[strspn(s->query, " \t")] != '\0')
+		buf_printf(&b, s->group_value ? "(%s) and " : "%s", s->query);
+	if (s->group_value != NULL) {
+		field = s->group_by ? s->group_by : m->npaths[ROLE_GROUP] ?
+		    m->paths[ROLE_GROUP][0] : NULL;
+		if (field != NULL)
+			group_term(&b, field, s->group_value);
+	}
+	p->query = b.len ? buf_detach(&b) : NULL;
+	buf_free(&b);
+	if (s->own_range && s->has_range) {
+		time_format_iso(s->range.start, -1, a1, sizeof a1);
+		time_format_iso(s->range.end, -1, a2, sizeof a2);
+		p->range = xasprintf("%s..%s", a1, a2);
+	} else
+		p->range = q->range ? xstrdup(q->range) : NULL;
+	p->bucket = q->bucket;
+	p->group_by = s->group_by ? xstrdup(s->group_by) : NULL;
+	p->view = PRESET_REQUESTS;
+	p->above = s->above;
+	p->limit = s->limit < 10000 ? s->limit : 0;
+	if (r->sortcol == C_TIME || r->sortcol == C_LAT)
+		p->sort = xstrdup(r->sortcol == C_TIME ? (r->desc ? "-time" : "time") :
+		    r->desc ? "latency" : "-latency");
+	else
+		snprintf(note, notelen, "the sort by %s is not kept: presets sort "
+		    "by time or latency", col_name(r, r->sortcol));
+	return 0;
+}
+
 static const struct view_ops reqs_ops = {
 	.name = "requests",
 	.free = reqs_free,
@@ -528,6 +604,7 @@ static const struct view_ops reqs_ops = {
 	.refresh = reqs_refresh,
 	.hints = reqs_hints,
 	.status = reqs_status,
+	.to_preset = reqs_to_preset,
 };
 
 struct view *

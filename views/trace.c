@@ -13,7 +13,9 @@
 #include "views/view.h"
 
 struct trace {
-	char		*id;
+	char		*id;		/* NULL until the search finds one */
+	struct job	*spec;		/* the search of the record traced, or NULL */
+	int		 journaled;
 	struct hitlist	 hits;		/* time-ordered */
 	int		 have;
 	char		*error;		/* visible text */
@@ -60,10 +62,54 @@ static void
 trace_refresh(struct view *v)
 {
 	struct trace *tr = v->priv;
-	struct job *j = job_new(JOB_TRACE, 0);
+	struct job *j;
 
-	j->id = xstrdup(tr->id);
+	if (tr->spec != NULL) {
+		/* search again: with --follow or a finished load, the first
+		 * record may be another */
+		j = job_clone(tr->spec);
+		free(j->id);
+		j->id = NULL;
+	} else {
+		j = job_new(JOB_TRACE, 0);
+		j->id = xstrdup(tr->id);
+	}
 	app_submit(v->app, v, j);
+}
+
+/* The journal's line for a trace, as logdive trace writes it. */
+static void
+trace_journal(struct view *v)
+{
+	struct trace *tr = v->priv;
+	const struct hit *h;
+	char *t;
+
+	tr->journaled = 1;
+	if (tr->hits.n > 1) {
+		h = &tr->hits.v[tr->slow];
+		t = xasprintf("%s: %zu records over %.3f ms; slowest step %s %s, "
+		    "%.3f ms", tr->id, tr->hits.n, (double)tr->total / 1e6,
+		    h->service ? h->service : "-", h->event ? h->event : "-",
+		    (double)(hit_time(tr, tr->slow) - hit_time(tr, tr->slow - 1)) / 1e6);
+	} else
+		t = xasprintf("%s: %zu record", tr->id, tr->hits.n);
+	app_journal(v->app, JK_TRACE, t, NULL);
+	free(t);
+}
+
+static void
+set_crumb(struct view *v, const char *id)
+{
+	char crumb[128], *vis, *cut;
+
+	vis = str_visible(id, strlen(id), tui_utf8 ? 0 : STRVIS_ASCII);
+	cut = str_trunc(vis, 24, G->ell);
+	snprintf(crumb, sizeof crumb, "trace %s", cut);
+	free(cut);
+	free(vis);
+	free(v->crumb);
+	v->crumb = xstrdup(crumb);
 }
 
 static void
@@ -73,7 +119,8 @@ trace_done(struct view *v, struct job *j)
 
 	if (j->rc == LD_NOMATCH && !tr->have) {
 		free(tr->error);
-		tr->error = xstrdup("no record has this trace or request id");
+		tr->error = xstrdup(tr->spec != NULL ? "no matching records" :
+		    "no record has this trace or request id");
 		return;
 	}
 	if (j->rc != 0) {
@@ -90,6 +137,14 @@ trace_done(struct view *v, struct job *j)
 	tr->lp.n = tr->hits.n;
 	analyse(tr);
 	listpos_fit(&tr->lp, tr->page ? tr->page : 1);
+	if (tr->spec != NULL && j->id != NULL &&
+	    (tr->id == NULL || strcmp(tr->id, j->id) != 0)) {
+		free(tr->id);
+		tr->id = xstrdup(j->id);
+		tr->journaled = 0;
+	}
+	if (!tr->journaled && tr->id != NULL && !app_loading(v->app))
+		trace_journal(v);
 }
 
 static char *
@@ -243,7 +298,33 @@ trace_status(struct view *v, char *out, size_t outlen)
 {
 	struct trace *tr = v->priv;
 
-	snprintf(out, outlen, "trace %s", tr->id);
+	if (tr->id == NULL)
+		snprintf(out, outlen, "finding the record to trace...");
+	else
+		snprintf(out, outlen, "trace %s", tr->id);
+}
+
+/* S on a trace found by a search: that search, as a trace preset (a trace
+ * opened from a record is not a preset: the view below is asked). */
+static int
+trace_to_preset(struct view *v, struct preset *p, char *note, size_t notelen)
+{
+	struct trace *tr = v->priv;
+	const struct job *s = tr->spec;
+	struct ui_query *q = app_query(v->app);
+
+	(void)note;
+	(void)notelen;
+	if (s == NULL)
+		return 1;
+	p->query = s->query ? xstrdup(s->query) : NULL;
+	p->range = q->range ? xstrdup(q->range) : NULL;
+	p->bucket = q->bucket;
+	p->group_by = s->group_by ? xstrdup(s->group_by) : NULL;
+	p->view = PRESET_TRACE;
+	p->sort = xstrdup(sort_to_name(s->sort));
+	p->above = s->above;
+	return 0;
 }
 
 static void
@@ -253,6 +334,7 @@ trace_free(struct view *v)
 
 	free(tr->id);
 	free(tr->error);
+	job_free(tr->spec);
 	hitlist_free(&tr->hits);
 	free(tr);
 }
@@ -266,21 +348,32 @@ static const struct view_ops trace_ops = {
 	.refresh = trace_refresh,
 	.hints = trace_hints,
 	.status = trace_status,
+	.to_preset = trace_to_preset,
 };
 
 struct view *
 trace_new(struct app *a, const char *id)
 {
 	struct trace *tr = xcalloc(1, sizeof *tr);
-	char crumb[128], *vis, *cut;
 	struct view *v;
 
 	tr->id = xstrdup(id);
-	vis = str_visible(id, strlen(id), tui_utf8 ? 0 : STRVIS_ASCII);
-	cut = str_trunc(vis, 24, G->ell);
-	snprintf(crumb, sizeof crumb, "trace %s", cut);
-	free(cut);
-	free(vis);
+	v = view_new(&trace_ops, a, "trace", tr);
+	set_crumb(v, id);
+	v->stale = 1;
+	return v;
+}
+
+struct view *
+trace_new_search(struct app *a, const char *crumb, struct job *spec)
+{
+	struct trace *tr = xcalloc(1, sizeof *tr);
+	struct view *v;
+
+	spec->kind = JOB_TRACE;
+	free(spec->id);
+	spec->id = NULL;
+	tr->spec = spec;
 	v = view_new(&trace_ops, a, crumb, tr);
 	v->stale = 1;
 	return v;

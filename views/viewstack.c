@@ -47,7 +47,10 @@ job_clone(const struct job *j)
 	c->min_latency = j->min_latency;
 	c->sort = j->sort;
 	c->limit = j->limit;
+	c->above = j->above;
+	c->own_range = j->own_range;
 	c->id = dup_or_null(j->id);
+	c->note = dup_or_null(j->note);
 	hit_copy(&c->hit, &j->hit);
 	return c;
 }
@@ -61,10 +64,29 @@ job_free(struct job *j)
 	free(j->group_by);
 	free(j->group_value);
 	free(j->id);
+	free(j->note);
 	hit_clear(&j->hit);
+	if (j->preset != NULL) {
+		preset_free(j->preset);
+		free(j->preset);
+	}
+	free(j->jtext);
+	free(j->jdetail);
 	panels_free(&j->panels);
 	hitlist_free(&j->hits);
 	free(j->text);
+	for (size_t i = 0; i < j->npresets; i++)
+		preset_free(&j->presets[i]);
+	free(j->presets);
+	for (size_t i = 0; i < j->nrunbooks; i++)
+		runbook_free(&j->runbooks[i]);
+	free(j->runbooks);
+	free(j->path);
+	for (size_t h = 0; h < 2; h++) {
+		for (size_t i = 0; i < j->nhist[h]; i++)
+			free(j->hist[h][i]);
+		free(j->hist[h]);
+	}
 	free(j);
 }
 
@@ -282,4 +304,69 @@ fmt_range(const struct time_range *r, const char *arrow, int compact,
 		sb = b;
 	snprintf(out, outlen, "%s %s %s%s", sa, arrow, sb, compact ? "" : " UTC");
 	return out;
+}
+
+size_t
+text_wrap(const char *s, int w, size_t *start, size_t *len, size_t max)
+{
+	size_t n = 0, i = 0, slen = strlen(s), fit, end, used;
+
+	if (w < 1)
+		w = 1;
+	while (i < slen) {
+		while (i < slen && s[i] == ' ')
+			i++;
+		if (i >= slen)
+			break;
+		fit = str_fit(s + i, (size_t)w, &used);
+		end = i + fit;
+		if (end < slen && s[end] != ' ') {
+			/* back to the last blank, unless the word is longer
+			 * than the line */
+			size_t k = end;
+
+			while (k > i && s[k - 1] != ' ')
+				k--;
+			if (k > i)
+				end = k;
+		}
+		if (end == i)		/* a character wider than w */
+			end = i + 1;
+		if (n < max) {
+			size_t e = end;
+
+			while (e > i && s[e - 1] == ' ')
+				e--;
+			start[n] = i;
+			len[n] = e - i;
+		}
+		n++;
+		i = end;
+	}
+	return n;
+}
+
+static const char *const sort_names[] = {
+	[SORT_TIME_ASC] = "time", [SORT_TIME_DESC] = "-time",
+	[SORT_LATENCY_DESC] = "latency", [SORT_LATENCY_ASC] = "-latency",
+};
+
+int
+sort_from_name(const char *s, enum hit_sort *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof sort_names / sizeof sort_names[0]; i++)
+		if (strcmp(s, sort_names[i]) == 0) {
+			*out = (enum hit_sort)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+sort_to_name(enum hit_sort s)
+{
+	return (size_t)s < sizeof sort_names / sizeof sort_names[0] ?
+	    sort_names[s] : "time";
 }
