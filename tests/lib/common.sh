@@ -2,6 +2,12 @@
 # tmux. Needs $tmp (a scratch directory the suite removes), $srcdir and
 # $PYTHON3. Not a suite itself (tests/run.sh runs tests/*.sh only).
 
+# never the user's config, cache or state (the journal), even when a suite
+# is run by hand
+mkdir -p "$tmp/config" "$tmp/cache" "$tmp/state"
+XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_STATE_HOME=$tmp/state
+export XDG_CONFIG_HOME XDG_CACHE_HOME XDG_STATE_HOME
+
 n=0
 pids=
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
