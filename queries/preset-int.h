@@ -10,6 +10,13 @@
  * with jansson's position and text for a syntax error. */
 void	*preset_load_json(const char *path, const char *what, struct ld_err *err);
 
+/* A message "PATH: KEY.PATH: problem" about file path becomes
+ * "PATH:LINE:COL: KEY.PATH: problem" (steps[N] counted from 1, as the
+ * messages count them), the position of that key's value
+ * (or of the object lacking it) in the file (lib/jsonpos.h); other
+ * messages, or a file that cannot be read again, are left as they are. */
+void	preset_err_locate(const char *path, struct ld_err *err);
+
 /* The file's name without directory and ".json" (caller frees). */
 char	*preset_file_stem(const char *path);
 

@@ -3,6 +3,8 @@
 #include "queries/preset-int.h"
 #include "queries/query.h"
 #include "queries/timerange.h"
+#include "lib/buf.h"
+#include "lib/jsonpos.h"
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 
@@ -434,6 +436,50 @@ preset_load_json(const char *path, const char *what, struct ld_err *err)
 	return root;
 }
 
+void
+preset_err_locate(const char *path, struct ld_err *err)
+{
+	size_t pl = strlen(path), kl, got = 0;
+	const char *key;
+	char *buf, *kp, rest[sizeof err->msg];
+	struct stat st;
+	int fd, line, col;
+
+	if (strncmp(err->msg, path, pl) != 0 || strncmp(err->msg + pl, ": ", 2) != 0)
+		return;
+	key = err->msg + pl + 2;
+	kl = strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.[]");
+	if (strncmp(key + kl, ": ", 2) != 0)
+		kl = 0;			/* no key: the whole file */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > PRESET_FILE_MAX) {
+		close(fd);
+		return;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	kp = xstrndup(key, kl);
+	if (json_path_pos(buf, got, kp, 1, &line, &col) == 0) {
+		struct buf b = BUF_INIT;
+		snprintf(rest, sizeof rest, "%s", key);
+		buf_printf(&b, "%s:%d:%d: %s", path, line, col, rest);
+		snprintf(err->msg, sizeof err->msg, "%s", b.p);
+		buf_free(&b);
+	}
+	free(kp);
+	free(buf);
+}
+
 char *
 preset_file_stem(const char *path)
 {
@@ -460,12 +506,15 @@ preset_load_file(const char *path, enum preset_origin o, struct preset *p,
 		return LD_EUSAGE;
 	rc = preset_from_json(root, path, "", 0, p, w, err);
 	json_decref(root);
-	if (rc != LD_OK)
+	if (rc != LD_OK) {
+		preset_err_locate(path, err);
 		return rc;
+	}
 	stem = preset_file_stem(path);
 	if (strcmp(stem, p->name) != 0) {
 		rc = err_set(err, LD_EUSAGE, "%s: name: \"%s\" differs from the file's name; "
 		    "name the file %s.json or change the name", path, p->name, p->name);
+		preset_err_locate(path, err);
 		preset_free(p);
 	} else {
 		p->file = xstrdup(path);

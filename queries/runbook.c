@@ -178,6 +178,7 @@ runbook_load_file(const char *path, enum preset_origin o,
 		free(stem);
 	}
 	if (rc != LD_OK) {
+		preset_err_locate(path, err);
 		runbook_free(rb);
 		return rc;
 	}

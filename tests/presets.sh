@@ -149,7 +149,7 @@ cat >"$tmp/team/broken.json" <<'EOF'
 {"logdive_preset": 1, "name": "broken",
  "query": "service:"}
 EOF
-expect 2 "$tmp/team/broken.json: query: expected value after ':' at col 9" \
+expect 2 "$tmp/team/broken.json:2:11: query: expected value after ':' at col 9" \
     "a preset whose query does not parse" -- panels -p broken "$sample"
 cat >"$tmp/team/trail.json" <<'EOF'
 {"logdive_preset": 1, "name": "trail",
@@ -160,7 +160,7 @@ expect 2 "$tmp/team/trail.json:2:21: string or '}' expected near '}'" \
 "$LOGDIVE" presets >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 2 ] && grep -q "^latency-by-variant" "$tmp/out" &&
-    grep -q "logdive: warning: $tmp/team/broken.json: query:" "$tmp/err"' \
+    grep -q "logdive: warning: $tmp/team/broken.json:2:11: query:" "$tmp/err"' \
     "presets: the others still list, each bad file warned about, exit 2"
 cat >"$tmp/team/fields.json" <<'EOF'
 {"logdive_preset": 1, "name": "fields", "query": "nosuch_field:1", "group_by": "nosuch_group"}
@@ -251,7 +251,7 @@ cat >"$XDG_CONFIG_HOME/logdive/runbooks/mine.json" <<'EOF'
 {"logdive_runbook": 1, "name": "mine", "title": "Mine",
  "steps": [{"title": "One", "note": "n", "preset": "no-such-preset"}]}
 EOF
-expect 2 "$XDG_CONFIG_HOME/logdive/runbooks/mine.json: steps[1].preset: no preset named 'no-such-preset'" \
+expect 2 "$XDG_CONFIG_HOME/logdive/runbooks/mine.json:2:52: steps[1].preset: no preset named 'no-such-preset'" \
     "a runbook step naming a missing preset" -- runbook mine "$sample"
 "$LOGDIVE" runbooks >"$tmp/out" 2>"$tmp/err"
 rc=$?

@@ -467,7 +467,7 @@ ok_if "X closes the runbook: the views take the whole width again" \
 keys p
 show "Presets · "
 ok_if "a broken preset file is named with its problem; the others are listed" \
-    sh -c 'grep -q "^│ $2: query: expected value after .:. at col 9 *│$" "$1" &&
+    sh -c 'grep -q "^│ $2:2:11: query: expected value after .:. at col 9 *│$" "$1" &&
         grep -q "^│ Presets · 10 of 10 *│$" "$1"' - "$tmp/screen" \
     "$XDG_CONFIG_HOME/logdive/presets/broken.json"
 keys Escape

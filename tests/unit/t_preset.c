@@ -4,6 +4,7 @@
 #include "config.h"
 #include "tests/unit/tap.h"
 #include "queries/preset.h"
+#include "lib/jsonpos.h"
 #include "queries/runbook.h"
 #include "lib/xalloc.h"
 
@@ -146,53 +147,53 @@ test_bad(void)
 	is_str(bad("syn", "{\"logdive_preset\": 1,\n \"name\": \"syn\" \"query\": 1}"),
 	    "D/bad/syn.json:2:22: '}' expected near '\"query\"'",
 	    "JSON syntax: file:line:column and jansson's text");
-	is_str(bad("arr", "[1]"), "D/bad/arr.json: expected a JSON object", "not an object");
+	is_str(bad("arr", "[1]"), "D/bad/arr.json:1:1: expected a JSON object", "not an object");
 	is_str(bad("nover", "{\"name\": \"nover\"}"),
-	    "D/bad/nover.json: logdive_preset: missing (a preset file starts with "
+	    "D/bad/nover.json:1:1: logdive_preset: missing (a preset file starts with "
 	    "{\"logdive_preset\": 1, ...})", "version missing");
 	is_str(bad("newer", "{\"logdive_preset\": 2, \"name\": \"newer\"}"),
-	    "D/bad/newer.json: logdive_preset: version 2 is for a newer logdive (this one "
+	    "D/bad/newer.json:1:20: logdive_preset: version 2 is for a newer logdive (this one "
 	    "reads 1): upgrade logdive", "a newer version refused");
-	is_str(bad("noname", "{\"logdive_preset\": 1}"), "D/bad/noname.json: name: missing",
+	is_str(bad("noname", "{\"logdive_preset\": 1}"), "D/bad/noname.json:1:1: name: missing",
 	    "name missing");
 	is_str(bad("other", "{\"logdive_preset\": 1, \"name\": \"another\"}"),
-	    "D/bad/other.json: name: \"another\" differs from the file's name; name the file "
+	    "D/bad/other.json:1:31: name: \"another\" differs from the file's name; name the file "
 	    "another.json or change the name", "name and file name differ");
 	is_str(bad("q", "{\"logdive_preset\": 1, \"name\": \"q\", \"query\": 5}"),
-	    "D/bad/q.json: query: expected a string", "query of the wrong type");
+	    "D/bad/q.json:1:45: query: expected a string", "query of the wrong type");
 	is_str(bad("qs", "{\"logdive_preset\": 1, \"name\": \"qs\", \"query\": \"service:\"}"),
-	    "D/bad/qs.json: query: expected value after ':' at col 9",
+	    "D/bad/qs.json:1:46: query: expected value after ':' at col 9",
 	    "a query syntax error with its column");
 	is_str(bad("r", "{\"logdive_preset\": 1, \"name\": \"r\", \"range\": \"yesterday\"}"),
-	    "D/bad/r.json: range: bad duration 'yesterday' at col 1: use a number and a unit "
+	    "D/bad/r.json:1:45: range: bad duration 'yesterday' at col 1: use a number and a unit "
 	    "(30s, 5m, 1h, 1d), or a range START..END", "a bad range");
 	is_str(bad("b", "{\"logdive_preset\": 1, \"name\": \"b\", \"bucket\": \"5x\"}"),
-	    "D/bad/b.json: bucket: expected a bucket width such as \"30s\", \"1m\", \"5m\", "
+	    "D/bad/b.json:1:46: bucket: expected a bucket width such as \"30s\", \"1m\", \"5m\", "
 	    "\"1h\" or \"1d\"", "a bad bucket");
 	is_str(bad("v", "{\"logdive_preset\": 1, \"name\": \"v\", \"view\": \"graph\"}"),
-	    "D/bad/v.json: view: expected \"dashboard\", \"panel\", \"requests\" or \"trace\"",
+	    "D/bad/v.json:1:44: view: expected \"dashboard\", \"panel\", \"requests\" or \"trace\"",
 	    "an unknown view");
 	is_str(bad("pm", "{\"logdive_preset\": 1, \"name\": \"pm\", \"view\": \"panel\"}"),
-	    "D/bad/pm.json: panel: missing (\"view\": \"panel\" needs one)", "panel missing");
+	    "D/bad/pm.json:1:1: panel: missing (\"view\": \"panel\" needs one)", "panel missing");
 	is_str(bad("pu", "{\"logdive_preset\": 1, \"name\": \"pu\", \"view\": \"panel\", "
 	    "\"panel\": \"cpu\"}"),
-	    "D/bad/pu.json: panel: expected one of latency, confidence, cache_hit, errors, "
+	    "D/bad/pu.json:1:63: panel: expected one of latency, confidence, cache_hit, errors, "
 	    "drift, versions", "an unknown panel");
 	is_str(bad("sd", "{\"logdive_preset\": 1, \"name\": \"sd\", \"sort\": \"latency\"}"),
-	    "D/bad/sd.json: sort: only with \"view\": \"requests\" or \"trace\"",
+	    "D/bad/sd.json:1:45: sort: only with \"view\": \"requests\" or \"trace\"",
 	    "sort on the dashboard");
 	is_str(bad("ab", "{\"logdive_preset\": 1, \"name\": \"ab\", \"view\": \"requests\", "
 	    "\"above\": \"p90\"}"),
-	    "D/bad/ab.json: above: expected \"p50\", \"p95\" or \"p99\"", "above p90");
+	    "D/bad/ab.json:1:66: above: expected \"p50\", \"p95\" or \"p99\"", "above p90");
 	is_str(bad("l", "{\"logdive_preset\": 1, \"name\": \"l\", \"view\": \"requests\", "
 	    "\"limit\": 0}"),
-	    "D/bad/l.json: limit: expected a whole number from 1 to 1000000", "limit 0");
+	    "D/bad/l.json:1:65: limit: expected a whole number from 1 to 1000000", "limit 0");
 	is_str(bad("url", "{\"logdive_preset\": 1, \"name\": \"url\", \"source\": "
 	    "\"es+https://u:hunter2@es:9200/x\"}"),
-	    "D/bad/url.json: source: name a source of the config file, not a URL (credentials "
+	    "D/bad/url.json:1:48: source: name a source of the config file, not a URL (credentials "
 	    "stay in the config file)", "a URL as source refused, its password not echoed");
 	is_str(bad("pw", "{\"logdive_preset\": 1, \"name\": \"pw\", \"password\": \"hunter2\"}"),
-	    "D/bad/pw.json: password: presets hold no credentials; name a source of the "
+	    "D/bad/pw.json:1:49: password: presets hold no credentials; name a source of the "
 	    "config file instead", "a password key refused");
 	is_str(bad("dup", "{\"logdive_preset\": 1, \"name\": \"dup\", \"name\": \"dup\"}"),
 	    "D/bad/dup.json:1:43: duplicate object key near '\"name\"'", "a duplicate key");
@@ -241,7 +242,8 @@ test_find_list(void)
 	    "a shipped preset is found");
 	preset_free(&p);
 	ok(preset_find(&d, "broken", &p, &W, &err) == LD_EUSAGE &&
-	    strstr(err.msg, "/t/broken.json: view: expected") != NULL,
+	    strstr(err.msg, "/t/broken.json:1:") != NULL &&
+	    strstr(err.msg, ": view: expected") != NULL,
 	    "a bad shadowing file is an error, not a fallback: %s", err.msg);
 	ok(preset_find(&d, "nope", &p, &W, &err) == LD_NOMATCH,
 	    "an unknown name is not found");
@@ -407,33 +409,33 @@ test_runbook(void)
 
 	is_str(bad_rb("m", "{\"logdive_runbook\": 1, \"name\": \"m\", \"title\": \"t\", \"steps\": "
 	    "[{\"title\": \"a\", \"note\": \"b\", \"preset\": \"missing\"}]}", &pd),
-	    "D/rb/m.json: steps[1].preset: no preset named 'missing' (logdive presets lists them)",
+	    "D/rb/m.json:1:99: steps[1].preset: no preset named 'missing' (logdive presets lists them)",
 	    "a step naming a missing preset");
 	is_str(bad_rb("e", "{\"logdive_runbook\": 1, \"name\": \"e\", \"title\": \"t\", "
 	    "\"steps\": []}", &pd),
-	    "D/rb/e.json: steps: expected a non-empty array of steps", "no steps");
+	    "D/rb/e.json:1:60: steps: expected a non-empty array of steps", "no steps");
 	is_str(bad_rb("n", "{\"logdive_runbook\": 1, \"name\": \"n\", \"title\": \"t\", \"steps\": "
 	    "[{\"title\": \"a\", \"preset\": \"only\"}]}", &pd),
-	    "D/rb/n.json: steps[1].note: missing", "a step without a note");
+	    "D/rb/n.json:1:61: steps[1].note: missing", "a step without a note");
 	is_str(bad_rb("i", "{\"logdive_runbook\": 1, \"name\": \"i\", \"title\": \"t\", \"steps\": "
 	    "[{\"title\": \"a\", \"note\": \"b\", \"preset\": {\"query\": \"x:\"}}]}", &pd),
-	    "D/rb/i.json: steps[1].preset.query: expected value after ':' at col 3",
+	    "D/rb/i.json:1:109: steps[1].preset.query: expected value after ':' at col 3",
 	    "a bad inline preset names the step and key");
 	is_str(bad_rb("k", "{\"logdive_runbook\": 1, \"name\": \"k\", \"title\": \"t\", \"steps\": "
 	    "[{\"title\": \"a\", \"note\": \"b\", \"preset\": 4}]}", &pd),
-	    "D/rb/k.json: steps[1].preset: expected a preset's name or an inline preset object",
+	    "D/rb/k.json:1:99: steps[1].preset: expected a preset's name or an inline preset object",
 	    "a preset of the wrong type");
 	is_str(bad_rb("v", "{\"logdive_runbook\": 3, \"name\": \"v\", \"title\": \"t\", "
 	    "\"steps\": [{}]}", &pd),
-	    "D/rb/v.json: logdive_runbook: version 3 is for a newer logdive (this one reads 1): "
+	    "D/rb/v.json:1:21: logdive_runbook: version 3 is for a newer logdive (this one reads 1): "
 	    "upgrade logdive", "a newer runbook refused");
 	is_str(bad_rb("s", "{\"logdive_runbook\": 1, \"name\": \"s\", \"title\": \"t\", \"steps\": "
 	    "[\"x\"]}", &pd),
-	    "D/rb/s.json: steps[1]: expected an object with title, note and preset",
+	    "D/rb/s.json:1:61: steps[1]: expected an object with title, note and preset",
 	    "a step that is not an object");
 	is_str(bad_rb("x", "{\"logdive_runbook\": 1, \"name\": \"x\", \"steps\": "
 	    "[{\"title\": \"a\", \"note\": \"b\", \"preset\": \"only\"}]}", &pd),
-	    "D/rb/x.json: title: missing", "a runbook without a title");
+	    "D/rb/x.json:1:1: title: missing", "a runbook without a title");
 	nwarn = 0;
 	ok(strcmp(bad_rb("w", "{\"logdive_runbook\": 1, \"name\": \"w\", \"title\": \"t\", "
 	    "\"owner\": \"me\", \"steps\": [{\"title\": \"a\", \"note\": \"b\", \"preset\": "
@@ -485,6 +487,32 @@ test_shipped(void)
 	preset_dirs_free(&rd);
 }
 
+static void
+test_jsonpos(void)
+{
+	static const char t[] = "{\"a\": 1,\n \"é\": {\"b\": [10, {\"c\": true}]},\n \"d\\\"\": 2}";
+	static const struct { const char *path; int base, line, col; const char *what; } want[] = {
+		{ "", 0, 1, 1, "the whole text" },
+		{ "a", 0, 1, 7, "a value" },
+		{ "é.b[1].c", 0, 2, 24, "nested, an element from 0, columns in characters" },
+		{ "é.b[2].c", 1, 2, 24, "elements counted from 1" },
+		{ "é.zz", 0, 2, 7, "an absent key: the object lacking it" },
+		{ "d\"", 0, 3, 9, "an escaped quote in a key" },
+	};
+	int l, c, rc;
+
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		l = c = -1;
+		rc = json_path_pos(t, strlen(t), want[i].path, want[i].base, &l, &c);
+		ok(rc == 0 && l == want[i].line && c == want[i].col, "jsonpos: %s (%d:%d)",
+		    want[i].what, l, c);
+	}
+	l = c = -1;
+	rc = json_path_pos("{\"a\": [1, 2", 11, "a[5]", 0, &l, &c);
+	ok(rc == -1 && l == -1, "jsonpos: not JSON as far as the path goes: -1, nothing set");
+	ok(json_path_pos("[1]", 3, "a", 0, &l, &c) == -1, "jsonpos: a key of an array: -1");
+}
+
 int
 main(void)
 {
@@ -497,6 +525,7 @@ main(void)
 	test_save();
 	test_runbook();
 	test_shipped();
+	test_jsonpos();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
