@@ -35,5 +35,6 @@ if [ -n "$missing" ]; then
 fi
 
 "$PY" "$srcdir/tests/bench/bench.py" "$@" || exit $?
-# the Elasticsearch backend through the fake server, 100 ms per request
-exec "$PY" "$srcdir/tests/bench/es-bench.py"
+# the Elasticsearch and Loki backends through the fake servers, 100 ms per request
+"$PY" "$srcdir/tests/bench/es-bench.py" || exit $?
+exec "$PY" "$srcdir/tests/bench/loki-bench.py"

@@ -1,0 +1,211 @@
+#!/bin/sh
+# The Loki backend against tests/fake-loki.py (TAP): on the same generated
+# data, panels, requests and trace equal the file backend's; errors are one
+# actionable line that never shows the credential.
+# Environment (set by tests/run.sh): LOGDIVE, srcdir, PYTHON3.
+: "${srcdir:=.}" "${PYTHON3:=python3}"
+: "${LOGDIVE:=./logdive}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-loki.XXXXXX") || exit 1
+. "$srcdir/tests/lib/common.sh"
+trap 'stop_fakes; rm -rf "$tmp"' EXIT
+XDG_CACHE_HOME=$tmp/cache
+XDG_CONFIG_HOME=$tmp/config
+export XDG_CACHE_HOME XDG_CONFIG_HOME
+unset LOKI_ADDR LOKI_USERNAME LOKI_PASSWORD LOKI_BEARER_TOKEN LOKI_BEARER_TOKEN_FILE \
+    LOKI_ORG_ID LOKI_CA_CERT_PATH LOKI_CLIENT_CERT_PATH LOKI_CLIENT_KEY_PATH \
+    LOKI_TLS_SKIP_VERIFY
+
+"$PYTHON3" "$srcdir/tests/gen-logs.py" --requests 2000 --seed 9 --long-line 0 \
+    --out "$tmp/all.jsonl" --truth "$tmp/truth.json" >/dev/null 2>&1 ||
+	{ echo "not ok 1 - gen-logs.py"; exit 1; }
+
+start_fake loki fake-loki.py --stream "{job=\"ml-inference\"}=$tmp/all.jsonl" ||
+	{ echo "not ok 1 - the fake server did not start"; cat "$tmp/loki.log"; exit 1; }
+port=$(cat "$tmp/loki.port")
+loki="loki+http://127.0.0.1:$port/{job=\"ml-inference\"}"
+range=2026-02-26T04:00:00Z..2026-02-27T04:00:00Z
+
+# panels: the same figures as the file backend
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$tmp/all.jsonl" >"$tmp/file.json" 2>"$tmp/err1"
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$loki" >"$tmp/loki.json" 2>"$tmp/err2"
+st=$?
+if [ $st -eq 0 ]; then ok "panels through Loki"; else not_ok "panels through Loki (exit $st)" "$tmp/err2"; fi
+"$PYTHON3" - "$tmp/file.json" "$tmp/loki.json" "$n" >"$tmp/cmp" <<'PY'
+import json, sys
+f, e = (json.load(open(p)) for p in sys.argv[1:3])
+n = int(sys.argv[3])
+def check(cond, name, diag=""):
+    global n
+    n += 1
+    print(("ok" if cond else "not ok"), n, "-", name)
+    if not cond and diag:
+        print("#   " + str(diag)[:600])
+def close(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+check(e["range"] == f["range"] and e["bucket_seconds"] == f["bucket_seconds"],
+      "same range and buckets", (e["range"], f["range"]))
+check(e["latency"]["exact"] is True, "percentiles exact (quantile_over_time)")
+check(e["records"]["invalid_json"] == f["records"]["invalid_json"],
+      "lines that are not JSON", (e["records"], f["records"]))
+fg = {g["key"]: g for g in f["latency"]["groups"]}
+eg = {g["key"]: g for g in e["latency"]["groups"]}
+check(list(fg) == list(eg), "same groups in the same order", (list(fg), list(eg)))
+for k in fg:
+    a, b = fg[k], eg.get(k, {})
+    check(a["count"] == b.get("count") and all(close(a[p], b.get(p)) for p in ("p50", "p95", "p99")),
+          "latency %s: count, p50, p95, p99" % k, (a, b))
+    check(a["histogram"] == b.get("histogram"), "latency %s: histogram" % k,
+          (a["histogram"], b.get("histogram")))
+fc = {s["key"]: s["points"] for s in f["confidence"]["series"]}
+ec = {s["key"]: s["points"] for s in e["confidence"]["series"]}
+check(list(fc) == list(ec), "confidence series keys", (list(fc), list(ec)))
+for k in fc:
+    ok = k in ec and len(fc[k]) == len(ec[k]) and all(
+        a["t"] == b["t"] and a["count"] == b["count"] and close(a["mean"], b["mean"])
+        for a, b in zip(fc[k], ec.get(k, [])))
+    check(ok, "confidence series %s" % k,
+          [(a, b) for a, b in zip(fc[k], ec.get(k, [])) if a != b][:2])
+check(close(f["confidence"]["mean"], e["confidence"]["mean"]) and
+      close(f["confidence"]["previous_mean"], e["confidence"]["previous_mean"]),
+      "confidence over the range and before it", (f["confidence"]["mean"],
+      e["confidence"]["mean"], f["confidence"]["previous_mean"],
+      e["confidence"]["previous_mean"]))
+check(e["confidence"]["method"] == "lines", "confidence computed from the lines, said")
+check(f["cache_hit"]["points"] == e["cache_hit"]["points"], "cache hit points",
+      [(a, b) for a, b in zip(f["cache_hit"]["points"], e["cache_hit"]["points"]) if a != b][:2])
+check(f["errors"]["points"] == e["errors"]["points"], "errors, invalid and totals per bucket",
+      [(a, b) for a, b in zip(f["errors"]["points"], e["errors"]["points"]) if a != b][:2])
+check(all(a["t"] == b["t"] and a["count"] == b["count"] and close(a["mean"], b["mean"])
+          for a, b in zip(f["drift"]["points"], e["drift"]["points"])),
+      "drift per bucket",
+      [(a, b) for a, b in zip(f["drift"]["points"], e["drift"]["points"]) if a != b][:2])
+check(f["versions"]["shares"] == e["versions"]["shares"], "model-version share",
+      (f["versions"], e["versions"]))
+print("#done", n)
+PY
+grep -v '^#done' "$tmp/cmp"
+n=$(sed -n 's/^#done //p' "$tmp/cmp")
+[ -n "$n" ] || { n=99; not_ok "comparing panels failed"; }
+
+# requests and trace: the very records of the file backend
+q='serving_variant:canary and latency_ms >= 300'
+"$LOGDIVE" requests -t "$range" -q "$q" -f jsonl "$tmp/all.jsonl" | sort >"$tmp/r-file"
+"$LOGDIVE" requests -t "$range" -q "$q" -f jsonl "$loki" 2>"$tmp/err3" | sort >"$tmp/r-loki"
+if [ -s "$tmp/r-file" ] && cmp -s "$tmp/r-file" "$tmp/r-loki"; then
+	ok "requests: the same $(wc -l <"$tmp/r-loki") records as the file backend"
+else not_ok "requests: the same records as the file backend" "$tmp/err3"; fi
+
+id=$("$PYTHON3" -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["traces"])[0])' "$tmp/truth.json")
+"$LOGDIVE" trace "$id" -f csv "$tmp/all.jsonl" >"$tmp/t-file" 2>/dev/null
+"$LOGDIVE" trace -t "$range" "$id" -f csv "$loki" >"$tmp/t-loki" 2>"$tmp/err4"
+if [ -s "$tmp/t-file" ] && cmp -s "$tmp/t-file" "$tmp/t-loki"; then
+	ok "trace: the same waterfall as the file backend"
+else not_ok "trace: the same waterfall as the file backend" "$tmp/err4"; diff "$tmp/t-file" "$tmp/t-loki" | head -5 | sed 's/^/#   /'; fi
+
+# more than a page (5000 entries): every INFO record once
+"$LOGDIVE" requests -t "$range" -q 'log_level:INFO' -f jsonl "$tmp/all.jsonl" 2>/dev/null |
+    sort >"$tmp/c-file"
+"$LOGDIVE" requests -t "$range" -q 'log_level:INFO' -f jsonl "$loki" 2>"$tmp/err5" |
+    sort >"$tmp/c-loki"
+if [ "$(wc -l <"$tmp/c-file")" -gt 5000 ] && cmp -s "$tmp/c-file" "$tmp/c-loki"; then
+	ok "paging: all $(wc -l <"$tmp/c-loki") records, each once"
+else not_ok "paging: file $(wc -l <"$tmp/c-file") vs loki $(wc -l <"$tmp/c-loki")" "$tmp/err5"; fi
+
+# a list cut by --limit says how many there are, as the file backend does
+"$LOGDIVE" requests --limit 5 -t "$range" "$tmp/all.jsonl" >"$tmp/l-file" 2>/dev/null
+"$LOGDIVE" requests --limit 5 -t "$range" "$loki" >"$tmp/l-loki" 2>"$tmp/err16"
+if cmp -s "$tmp/l-file" "$tmp/l-loki" && grep -q "^(5 of [0-9]* records" "$tmp/l-loki"
+then ok "--limit 5: the same first records, and how many there are ($(tail -1 "$tmp/l-loki"))"
+else not_ok "--limit 5: the same list" "$tmp/err16"; diff "$tmp/l-file" "$tmp/l-loki" | head -5 | sed 's/^/#   /'; fi
+
+# Loki 3.x, a tenant, basic auth in front: the same panels
+start_fake loki3 fake-loki.py --version 3.4.0 --require-org-id --require-basic "ops:s3cr3t-pw" \
+    --stream "{job=\"ml-inference\"}=$tmp/all.jsonl" || not_ok "the Loki 3 fake did not start"
+loki3="loki+http://127.0.0.1:$(cat "$tmp/loki3.port")/{job=\"ml-inference\"}"
+"$LOGDIVE" panels -t "$range" "$loki3" >/dev/null 2>"$tmp/err6"
+st=$?
+if [ $st -eq 3 ] && [ "$(wc -l <"$tmp/err6")" -eq 1 ] && grep -q "401" "$tmp/err6"
+then ok "401 without credentials: exit 3, one line"; else not_ok "401 without credentials (exit $st)" "$tmp/err6"; fi
+LOKI_USERNAME=ops LOKI_PASSWORD=wrong-pw "$LOGDIVE" panels -t "$range" "$loki3" >/dev/null 2>"$tmp/err7"
+st=$?
+if [ $st -eq 3 ] && grep -q "LOKI_USERNAME/LOKI_PASSWORD" "$tmp/err7" && ! grep -q "wrong-pw" "$tmp/err7"
+then ok "401 with a wrong password names the variables, not the value"
+else not_ok "401 with a wrong password (exit $st)" "$tmp/err7"; fi
+LOKI_USERNAME=ops LOKI_PASSWORD=s3cr3t-pw "$LOGDIVE" panels -t "$range" "$loki3" >/dev/null 2>"$tmp/err8"
+st=$?
+if [ $st -eq 3 ] && grep -q "no org id" "$tmp/err8"
+then ok "a tenant is required: Loki's message"; else not_ok "no org id (exit $st)" "$tmp/err8"; fi
+LOKI_USERNAME=ops LOKI_PASSWORD=s3cr3t-pw LOKI_ORG_ID=team-ml "$LOGDIVE" panels -f json -b 1h \
+    -t "$range" "$loki3" 2>"$tmp/err9" | grep -v '^  "source": ' >"$tmp/p3"
+grep -v '^  "source": ' "$tmp/loki.json" >"$tmp/p2"
+if cmp -s "$tmp/p2" "$tmp/p3" && ! grep -q "s3cr3t" "$tmp/p3" "$tmp/err9"
+then ok "Loki 3.4 with a tenant and basic auth: the same panels"
+else not_ok "Loki 3.4: the same panels" "$tmp/err9"; diff "$tmp/p2" "$tmp/p3" | head -5 | sed 's/^/#   /'; fi
+"$PYTHON3" -c '
+import json, sys, urllib.request
+st = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/stats" % sys.argv[1]))
+print(" ".join(sorted(st.get("org_ids", {}))))' "$(cat "$tmp/loki3.port")" >"$tmp/orgs"
+if grep -qx "team-ml" "$tmp/orgs"; then ok "LOKI_ORG_ID sent as X-Scope-OrgID"
+else not_ok "LOKI_ORG_ID sent (saw: $(cat "$tmp/orgs"))"; fi
+
+# negative numbers in label filters: Loki 3.1 and later only
+"$LOGDIVE" requests -q 'latency_ms > -5' -t "$range" "$loki" >/dev/null 2>"$tmp/err17"
+st=$?
+if [ $st -eq 2 ] && grep -q "Loki before 3.1 cannot compare a label with a negative number (-5) at col 1" "$tmp/err17"
+then ok "Loki 2.9: a negative number refused with its column"; else not_ok "Loki 2.9: a negative number (exit $st)" "$tmp/err17"; fi
+LOKI_USERNAME=ops LOKI_PASSWORD=s3cr3t-pw LOKI_ORG_ID=team-ml "$LOGDIVE" requests -q 'latency_ms > -5' \
+    -t "$range" -f jsonl "$loki3" 2>"$tmp/err18" | sort >"$tmp/n-loki"
+"$LOGDIVE" requests -q 'latency_ms > -5' -t "$range" -f jsonl "$tmp/all.jsonl" 2>/dev/null | sort >"$tmp/n-file"
+if [ -s "$tmp/n-file" ] && cmp -s "$tmp/n-file" "$tmp/n-loki"; then ok "Loki 3.4: a negative number, the same records"
+else not_ok "Loki 3.4: a negative number" "$tmp/err18"; fi
+
+# a lower max_entries_limit_per_query: learnt from the 400, paging goes on
+start_fake small fake-loki.py --max-entries 1000 --stream "{job=\"ml-inference\"}=$tmp/all.jsonl" ||
+	not_ok "the small-limit fake did not start"
+"$LOGDIVE" requests -t "$range" -q 'log_level:INFO' -f jsonl \
+    "loki+http://127.0.0.1:$(cat "$tmp/small.port")/{job=\"ml-inference\"}" 2>"$tmp/err10" |
+    sort >"$tmp/c-small"
+if cmp -s "$tmp/c-file" "$tmp/c-small"; then ok "max entries 1000: learnt, all records paged"
+else not_ok "max entries 1000: $(wc -l <"$tmp/c-small") records" "$tmp/err10"; fi
+
+# a max_query_length shorter than the range: learnt from the 400, the
+# series and the lists go in windows within it
+start_fake short fake-loki.py --max-query-length 2h --stream "{job=\"ml-inference\"}=$tmp/all.jsonl" ||
+	not_ok "the short-range fake did not start"
+short="loki+http://127.0.0.1:$(cat "$tmp/short.port")/{job=\"ml-inference\"}"
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$short" 2>"$tmp/err19" | grep -v '^  "source": ' >"$tmp/p-short"
+if cmp -s "$tmp/p2" "$tmp/p-short"; then ok "max_query_length 2h: the same panels over 24h, in windows"
+else not_ok "max_query_length 2h: the same panels" "$tmp/err19"; diff "$tmp/p2" "$tmp/p-short" | head -5 | sed 's/^/#   /'; fi
+"$LOGDIVE" requests -t "$range" -q 'log_level:INFO' -f jsonl "$short" 2>"$tmp/err20" | sort >"$tmp/c-short"
+if cmp -s "$tmp/c-file" "$tmp/c-short"; then ok "max_query_length 2h: every record paged, window by window"
+else not_ok "max_query_length 2h: $(wc -l <"$tmp/c-short") records" "$tmp/err20"; fi
+
+# faults: retried overload, a 400 shows the LogQL, a truncated body
+fault "$port" '{"status": 429, "retry_after": 1, "times": 2, "path": "query"}'
+"$LOGDIVE" panels -f json -b 1h -t "$range" "$loki" >"$tmp/out11" 2>"$tmp/err11"
+st=$?
+if [ $st -eq 0 ] && cmp -s "$tmp/out11" "$tmp/loki.json"; then ok "429 twice, Retry-After honoured: the same panels"
+else not_ok "429 twice then success (exit $st)" "$tmp/err11"; fi
+fault "$port" '{"status": 400, "body": "parse error at line 1, col 9: syntax error: unexpected IDENTIFIER", "path": "query_range"}'
+"$LOGDIVE" requests -t "$range" "$loki" >/dev/null 2>"$tmp/err12"
+st=$?
+if [ $st -eq 3 ] && [ "$(wc -l <"$tmp/err12")" -eq 1 ] &&
+    grep -q 'answered 400: parse error at line 1, col 9: .*(LogQL: {job="ml-inference"}' "$tmp/err12"
+then ok "a 400: Loki's message and the LogQL sent"; else not_ok "a 400 (exit $st)" "$tmp/err12"; fi
+fault "$port" '{"truncate": true, "path": "query_range"}'
+"$LOGDIVE" requests -t "$range" "$loki" >/dev/null 2>"$tmp/err13"
+st=$?
+if [ $st -eq 3 ] && [ "$(wc -l <"$tmp/err13")" -eq 1 ]; then ok "a truncated body: exit 3, one line"
+else not_ok "a truncated body (exit $st)" "$tmp/err13"; fi
+"$LOGDIVE" panels -q '/(?<=a)b/' -t "$range" "$loki" >/dev/null 2>"$tmp/err14"
+st=$?
+if [ $st -eq 2 ] && grep -q "not supported by Loki (RE2) at col 2" "$tmp/err14"
+then ok "a PCRE-only regex: refused with its column, exit 2"; else not_ok "PCRE-only regex (exit $st)" "$tmp/err14"; fi
+"$LOGDIVE" panels -t "$range" 'loki+http://127.0.0.1:9/{job=~".*"}' >/dev/null 2>"$tmp/err15"
+st=$?
+if [ $st -eq 2 ] && grep -q "empty-compatible" "$tmp/err15"
+then ok "a selector that matches everything: Loki's rule, exit 2"; else not_ok "empty-compatible selector (exit $st)" "$tmp/err15"; fi
+
+echo "1..$n"
