@@ -55,18 +55,18 @@ values win over the URL's, as in Go's r.Form):
   "404 page not found".
   Parameters are read with Loki's rules (RFC3339Nano, float seconds,
   <= 10 digits = seconds else ns; step and interval as float seconds or a
-  Prometheus duration; since), with Loki's defaults (limit
-  100, backward, start = end - 1h, step = max((end-start)/250, 1s), the
-  step kept in ms by the frontend) and error texts, checked in Loki's
-  order (parameters, LogQL, max entries, query length, then evaluation).
-  Errors are plain text (Content-Type: text/plain; charset=utf-8,
-  X-Content-Type-Options: nosniff, a trailing newline like Go's
-  http.Error). Responses: streams (ns string timestamps, lines with
-  jsoniter's HTML escaping, one stream per label set after the pipeline),
-  matrix and vector (times in seconds with ms precision, values as Go
-  formats them: "NaN", "+Inf", shortest round-trip), scalar for number
-  literals, and a "stats" object with Loki's 2.9 or 3.x key set. In 2.x an
-  empty label list is `null`, as some Loki versions send it.
+  Prometheus duration; since), with Loki's defaults (limit 100, backward,
+  start = end - 1h, step = max((end-start)/250, 1s), the step kept in ms
+  by the frontend) and error texts, checked in Loki's order (parameters,
+  LogQL, max entries, query length, then evaluation). Errors are plain
+  text (Content-Type: text/plain; charset=utf-8, X-Content-Type-Options:
+  nosniff, a trailing newline like Go's http.Error). Responses: streams
+  (ns string timestamps, lines with <, > and & escaped as Loki's encoder
+  does, one stream per label set after the pipeline), matrix and vector
+  (times in seconds with ms precision, values as Go formats them: "NaN",
+  "+Inf", shortest round-trip), scalar for number literals, and a "stats"
+  object with Loki's 2.9 or 3.x key set. In 2.x an empty label list is
+  `null`, as some Loki versions send it.
 
 LogQL: the fake's own lexer and recursive-descent parser; the grammar
 follows loki.md §4 (written out above class Parser) and the error shape
@@ -194,7 +194,9 @@ Differences from real Loki (deliberate, documented):
     or more paths than Loki, or report a defect where Loki reports none
     or the other way round: the fake stops reading at the first place it
     cannot read (a value a path selects there is an error), Loki's key
-    scanner goes on past it; bare `| json` agrees there too. A \\uD800-
+    scanner goes on past it; bare `| json` agrees there too. An index
+    step into a string finds nothing (Loki indexes into a string whose
+    text looks like an array: "[1]" then [0] gives 1). A \\uD800-
     \\uDBFF escape not followed by a low-surrogate escape is a bad escape
     (the value is ""); Loki pairs it with any \\u escape that follows.
     Loki caches some `| json` key decisions across streams; the fake
@@ -274,6 +276,9 @@ def unsupported(what):
 
 
 # ---------------------------------------------------------------- Go bits
+# Behaviour of Go's standard library (and two small Go packages Loki uses)
+# that shows in Loki's texts and in how it reads numbers and durations,
+# written here from what those functions are documented and seen to do.
 
 def _go_bad_bytes(exc):
     """codecs error handler: one U+FFFD per invalid byte, like Go."""
@@ -291,7 +296,7 @@ def go_str(b):
 
 
 def go_quote(s):
-    """strconv.Quote (close enough for messages)."""
+    """s quoted as Go's strconv.Quote does (close enough for messages)."""
     out = ['"']
     for ch in s:
         o = ord(ch)
@@ -326,7 +331,8 @@ def go_quote(s):
 
 
 def go_fmt_float(v):
-    """strconv.FormatFloat(v, 'f', -1, 64), NaN/+Inf/-Inf like Prometheus."""
+    """v as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it (shortest
+    round-trip, no exponent); NaN/+Inf/-Inf as Prometheus writes them."""
     if v != v:
         return "NaN"
     if v == math.inf:
@@ -351,7 +357,8 @@ class GoNumError(ValueError):
 
 
 def go_parse_float(s):
-    """strconv.ParseFloat(s, 64); GoNumError carries Go's message."""
+    """s read as Go's strconv.ParseFloat(s, 64) reads it (decimal or hex
+    floats, inf/nan words); GoNumError carries Go's message."""
     low = s.lower()
     if low in ("inf", "+inf", "infinity", "+infinity"):
         return math.inf
@@ -384,7 +391,7 @@ def go_atoi(s):
 
 
 def go_duration_string(ns):
-    """time.Duration.String()."""
+    """ns as Go prints a time.Duration ("1h2m3.5s", "1.5ms", "0s")."""
     if ns == 0:
         return "0s"
     neg = ns < 0
@@ -479,7 +486,8 @@ _GO_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": MS, "s": NS,
 
 
 def parse_go_duration(orig):
-    """time.ParseDuration -> ns, ValueError with its message."""
+    """A Go duration ("1h30m", "1.5s", "-2ms", units ns us µs ms s m h) ->
+    ns, ValueError with Go's message."""
     s = orig
     neg = False
     if s and s[0] in "+-":
@@ -950,7 +958,6 @@ _J_SPACE = re.compile(rb"[ \t\n\r]*")
 _J_STRING_REST = re.compile(rb'(?:[^"\\]|\\.)*"', re.S)   # after an opening quote
 _J_BARE = re.compile(rb"[^ \t\n\r,}\]]*")                  # number, true, null, ...
 _J_MARKS = {0x7b: re.compile(rb'["{}]'), 0x5b: re.compile(rb'["\[\]]')}
-_J_CLOSE = {0x7b: 0x7d, 0x5b: 0x5d}
 _J_ESCAPES = {0x22: '"', 0x5c: "\\", 0x2f: "/", 0x62: "\b", 0x66: "\f", 0x6e: "\n",
               0x72: "\r", 0x74: "\t"}
 _J_ESCAPE_AT = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|(.)|\Z)", re.S)
@@ -1037,7 +1044,6 @@ class JsonText:
             return r
         b = self.b
         opener = b[i]
-        closer = _J_CLOSE[opener]
         marks = _J_MARKS[opener]
         opened = []
         j = i
@@ -1054,7 +1060,7 @@ class JsonText:
                 continue
             if c == opener:
                 opened.append(j)
-            else:
+            else:                                   # its closer
                 start = opened.pop()
                 self.closes[start] = j + 1
                 if not opened:
@@ -1073,12 +1079,12 @@ class JsonText:
             if e < 0:
                 return S_STR, i, i, JERR_STRING
             return S_STR, i, e, None
-        if c == 0x7b or c == 0x5b:
+        if c == 0x7b:
             e = self.block_end(i)
-            if e < 0:
-                return (S_OBJ if c == 0x7b else S_ARR), i, i, \
-                    (JERR_OBJECT if c == 0x7b else JERR_ARRAY)
-            return (S_OBJ if c == 0x7b else S_ARR), i, e, None
+            return (S_OBJ, i, e, None) if e >= 0 else (S_OBJ, i, i, JERR_OBJECT)
+        if c == 0x5b:
+            e = self.block_end(i)
+            return (S_ARR, i, e, None) if e >= 0 else (S_ARR, i, i, JERR_ARRAY)
         e = _J_BARE.match(b, i, self.end).end()
         word = b[i:e]
         if word == b"true" or word == b"false":
@@ -1091,47 +1097,47 @@ class JsonText:
 
     def members(self, i, visit):
         """Reads the object whose { is at i-1 up to its closing }, calling
-        visit(key text, kind, start, stop) for each member. -> (position
-        after the object's content, defect or None). A } where a key or a
-        comma is expected ends the object; nothing is read after it."""
+        visit(key text, kind, start, stop) for each member (visit returns
+        True to stop there). -> the defect that ended it, or None. A }
+        where a key is expected ends the object too (so {"a":1,} is
+        fine); nothing is read after the object."""
         b = self.b
         end = self.end
         i = self.space(i)
         if i >= end:
-            return i, JERR_SYNTAX
+            return JERR_SYNTAX
         while True:
             c = b[i]
             if c == 0x7d:
-                return i + 1, None
+                return None
             if c != 0x22:
-                return i, JERR_OBJECT
+                return JERR_OBJECT
             e = self.string_end(i + 1)
             if e < 0:
-                return i, JERR_SYNTAX
+                return JERR_SYNTAX
             key = json_unescape(b[i + 1:e - 1])
             if key is None:
-                return i, JERR_ESCAPE
+                return JERR_ESCAPE
             i = self.space(e)
             if i >= end or b[i] != 0x3a:
-                return i, JERR_SYNTAX
+                return JERR_SYNTAX
             i = self.space(i + 1)
             if i >= end:
-                return i, JERR_SYNTAX
+                return JERR_SYNTAX
             kind, vs, ve, defect = self.value(i)
             if defect:
-                return i, defect
-            stop = visit(key, kind, vs, ve)
-            if stop:
-                return i, None
+                return defect
+            if visit(key, kind, vs, ve):
+                return None
             i = self.space(ve)
             if i >= end:
-                return i, JERR_ARRAY
+                return JERR_ARRAY           # (Loki's text for this case)
             if b[i] == 0x2c:
                 i = self.space(i + 1)
                 if i >= end:
-                    return i, JERR_ARRAY
+                    return JERR_ARRAY
             elif b[i] != 0x7d:
-                return i, JERR_OBJECT
+                return JERR_OBJECT
 
 
 # ---- `| json`: every scalar as a label
@@ -1149,20 +1155,38 @@ def json_label_name(prefix, key):
     [A-Za-z0-9_] made "_", joined to prefix with "_"; at the top a key
     starting with a digit gets a leading "_". An empty key names nothing at
     the top ("") and prefix + "_" below it."""
-    r = _label_names.get((prefix, key))
+    if prefix:
+        if len(prefix) > 200:
+            return prefix + "_" + _label_part(key)
+        r = _label_names.get((prefix, key))
+    else:
+        r = _label_names.get(("", key))
     if r is None:
-        k = _LABEL_CHAR.sub("_", key.strip(_KEY_TRIM))
+        k = _label_part(key)
         if prefix:
             r = prefix + "_" + k
         elif k[:1].isdigit():
             r = "_" + k
         else:
             r = k
-        if len(r) < 256:
-            if len(_label_names) > 100000:
-                _label_names.clear()
-            _label_names[(prefix, key)] = r
+        if len(_label_names) > 100000:
+            _label_names.clear()
+        _label_names[(prefix, key)] = r
     return r
+
+
+def _label_part(key):
+    return _LABEL_CHAR.sub("_", key.strip(_KEY_TRIM))
+
+
+def json_label_prefix(keys):
+    """json_label_name folded over the keys of nested objects, in one go."""
+    p = ""
+    for n, k in enumerate(keys):
+        if p:
+            return "_".join([p] + [_label_part(x) for x in keys[n:]])
+        p = json_label_name("", k)
+    return p
 
 
 class _JNum(str):
@@ -1215,8 +1239,7 @@ def json_fields(line):
 def _tree_fields(obj, prefix, out):
     for key, v in obj:
         if isinstance(v, _JObj):
-            _tree_fields(v, json_label_name(prefix, key) if prefix or key.strip(_KEY_TRIM)
-                         else "", out)
+            _tree_fields(v, json_label_name(prefix, key), out)
         elif isinstance(v, str):
             if type(v) is _JNum:
                 out.append((prefix, json_label_name(prefix, key), str(v)))
@@ -1244,13 +1267,8 @@ def _text_fields(line):
     def prefix():
         d = len(keys)
         if prefixes[d] is None:
-            j = d
-            while prefixes[j] is None:
-                j -= 1
-            p = prefixes[j]
-            for k in keys[j:]:
-                p = json_label_name(p, k)
-            prefixes[d] = p
+            prefixes[d] = json_label_name(prefixes[d - 1], keys[-1]) \
+                if prefixes[d - 1] is not None else json_label_prefix(keys)
         return prefixes[d]
 
     def visit(key, kind, vs, ve):
@@ -1276,7 +1294,7 @@ def _text_fields(line):
     outer = []
     pos = i + 1
     while True:
-        _, defect = t.members(pos, visit)
+        defect = t.members(pos, visit)
         if nested:
             key, vs, ve = nested.pop()
             outer.append((t.end, ve))
@@ -1348,39 +1366,18 @@ def _reread_string(path, v3):
     return sum(1 for step in path if isinstance(step, int)) == 1
 
 
+_MISSING = object()
+
+
 def _tree_path_values(tree, paths, v3):
-    """The same over the json module's reading; None when a value found
-    needs the line's own text (an object or array, a 2.x re-read string)."""
-    found = {}
-    order = []
-
-    def walk(node, level, cands):
-        deeper = []
-        for pi in cands:
-            if pi in found:
-                continue
-            if len(paths[pi]) == level:
-                found[pi] = node
-                order.append(pi)
-            else:
-                deeper.append(pi)
-        if not deeper:
-            return
-        if isinstance(node, _JObj):
-            for k, v in node:
-                sub = [pi for pi in deeper if pi not in found and paths[pi][level] == k]
-                if sub:
-                    walk(v, level + 1, sub)
-        elif isinstance(node, list):
-            for n, v in enumerate(node):
-                sub = [pi for pi in deeper if pi not in found and paths[pi][level] == n]
-                if sub:
-                    walk(v, level + 1, sub)
-
-    walk(tree, 0, range(len(paths)))
+    """The same over the json module's reading (in the paths' order, which
+    does not show); None when a value found needs the line's own text (an
+    object or array, a 2.x re-read string)."""
     out = []
-    for pi in order:
-        v = found[pi]
+    for pi, path in enumerate(paths):
+        v = _tree_find(tree, path, 0)
+        if v is _MISSING:
+            continue
         if isinstance(v, list):                 # object or array
             return None
         if v is None:
@@ -1390,11 +1387,30 @@ def _tree_path_values(tree, paths, v3):
         elif type(v) is _JNum:
             val = str(v)
         else:
-            if _reread_string(paths[pi], v3):
+            if _reread_string(path, v3):
                 return None
             val = "" if "\ufffd" in v else v
         out.append((pi, val, None))
     return out
+
+
+def _tree_find(node, path, level):
+    """The first value in the line's order at path[level:] below node (a
+    repeated key is looked into in turn), or _MISSING."""
+    if level == len(path):
+        return node
+    step = path[level]
+    if type(step) is int:
+        if type(node) is list and step < len(node):
+            return _tree_find(node[step], path, level + 1)
+        return _MISSING
+    if type(node) is _JObj:
+        for k, v in node:
+            if k == step:
+                r = _tree_find(v, path, level + 1)
+                if r is not _MISSING:
+                    return r
+    return _MISSING
 
 
 class PathReader:
@@ -1884,16 +1900,18 @@ PRESERVE = "__preserve_error__"
 
 
 class Needs:
-    """What a query needs from its parsers. Log queries need every label.
-    A metric query needs only the labels its stages read, its grouping and
-    its unwrapped label, which shows in its results: the parsers set only
-    those labels (so an erroring series carries just them), `| json` skips
-    nested objects whose labels cannot be among them, and once all of them
-    are set the rest of the line is not read (a defect after that point is
-    not an error). A metric query that keeps no label at all does not run
-    its parsers (its lines cannot fail). When the query reads __error__,
-    entries that get an error are marked __preserve_error__ and their
-    series do not fail the query."""
+    """What a query needs from its parsers (Loki works the same way, and
+    it shows in the results). Log queries, and range aggregations grouped
+    `without (...)` or not grouped, need every label. One grouped `by
+    (...)` needs only the labels its stages read, its grouping labels and
+    its unwrapped label: the parsers set only those (so an erroring series
+    carries just them), `| json` skips nested objects whose labels cannot
+    be among them, and once all of them are set the rest of the line is
+    not read (a defect after that point is not an error). One grouped by
+    nothing (`by ()`, or a sum(...) around it) that reads no label does not
+    run its parsers at all (its lines cannot fail). When the query reads
+    __error__, entries that get an error are marked __preserve_error__ and
+    their series do not fail the query."""
     __slots__ = ("names", "none", "keep_errors", "_prefixes")
 
     def __init__(self, names=None, none=False, keep_errors=False):
@@ -1982,9 +2000,6 @@ class LB:
     def delete(self, k):
         self.cur.pop(k, None)
         self.added.discard(k)
-
-    def base_has(self, k):
-        return k in self.base
 
     def add_err(self, msg, details):
         """A parser's error (marks the entry when the query keeps errors)."""
@@ -2132,17 +2147,20 @@ class JsonExprStage:
         if line[0] not in b'"{[':
             lb.add_err("JSONParserErr", None)
             return line, True
+        ids = self.ids
+        base = lb.base
         matches = 0
         for pi, val, defect in lb.memo(self.memo_key, line, self.read):
             if defect:
                 lb.add_err("JSONParserErr", defect)
                 continue
-            ident = self.ids[pi]
-            lb.set(ident + "_extracted" if lb.base_has(ident) else ident, val)
+            ident = ids[pi]
+            lb.set(ident + "_extracted" if ident in base else ident, val)
             matches += 1
-        if matches < len(self.ids):
-            for ident in self.ids:
-                if lb.get(ident) is None:
+        if matches < len(ids):
+            cur = lb.cur
+            for ident in ids:
+                if ident not in cur:
                     lb.set(ident, "")
         return line, True
 
