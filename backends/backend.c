@@ -132,3 +132,95 @@ backend_close(struct backend *b)
 	mapping_free(&b->map);
 	free(b);
 }
+
+int
+hit_cmp_time_asc(const void *x, const void *y)
+{
+	const struct hit *a = x, *b = y;
+
+	return (a->t > b->t) - (a->t < b->t);
+}
+
+int
+hit_cmp_time_desc(const void *x, const void *y)
+{
+	return hit_cmp_time_asc(y, x);
+}
+
+static int
+cmp_latency(const struct hit *a, const struct hit *b, int desc)
+{
+	if (isnan(a->latency) != isnan(b->latency))
+		return isnan(a->latency) ? 1 : -1;
+	if (!isnan(a->latency) && a->latency != b->latency)
+		return (a->latency < b->latency) == desc ? 1 : -1;
+	return hit_cmp_time_asc(a, b);
+}
+
+int
+hit_cmp_latency_desc(const void *x, const void *y)
+{
+	return cmp_latency(x, y, 1);
+}
+
+int
+hit_cmp_latency_asc(const void *x, const void *y)
+{
+	return cmp_latency(x, y, 0);
+}
+
+int
+backend_search_above(struct backend *b, const struct search_req *rq, int above,
+    struct hitlist *out, struct ld_err *err)
+{
+	int (*const cmp[])(const void *, const void *) = {
+	    [SORT_TIME_ASC] = hit_cmp_time_asc, [SORT_TIME_DESC] = hit_cmp_time_desc,
+	    [SORT_LATENCY_DESC] = hit_cmp_latency_desc,
+	    [SORT_LATENCY_ASC] = hit_cmp_latency_asc };
+	struct search_req sr = *rq;
+	struct panels p;
+	size_t total = 0;
+	int rc;
+
+	if (!above || rq->group_value != NULL)
+		return b->ops->search(b, rq, out, err);
+	rc = b->ops->panels(b, &rq->q, &p, err);
+	if (rc != LD_OK && rc != LD_NOMATCH)
+		return rc;
+	rc = LD_OK;
+	for (size_t g = 0; rc == LD_OK && g < p.ngroups; g++) {
+		const struct lat_group *lg = &p.groups[g];
+		struct hitlist l = { 0 };
+		double v = above == 50 ? lg->p50 : above == 95 ? lg->p95 : lg->p99;
+
+		if (isnan(v) || lg->key == NULL)
+			continue;
+		sr.group_value = lg->key;
+		sr.min_latency = v;
+		rc = b->ops->search(b, &sr, &l, err);
+		if (rc == LD_OK) {
+			for (size_t i = 0; i < l.n; i++)
+				*hitlist_push(out) = l.v[i];	/* moved */
+			total += l.total;
+			out->capped |= l.capped;
+			free(l.v);
+		} else {
+			hitlist_free(&l);
+			if (rc == LD_NOMATCH) {
+				err_clear(err);
+				rc = LD_OK;
+			}
+		}
+	}
+	panels_free(&p);
+	if (rc != LD_OK)
+		return rc;
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, cmp[rq->sort]);
+	while (rq->limit && out->n > rq->limit)
+		hit_clear(&out->v[--out->n]);
+	out->total = total;
+	if (out->n == 0)
+		return err_set(err, LD_NOMATCH, "no matching records");
+	return LD_OK;
+}

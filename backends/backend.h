@@ -22,6 +22,10 @@ struct progress {
 	_Atomic int	 rc;		/* set before done: LD_OK, or the status load
 					   will return, its err already filled */
 	_Atomic int	 from_index;	/* 1 if read back from the index, not parsed */
+	/* Log lines read so far by the query call running now, where a
+	 * remote backend reads lines itself (a list, Loki's client-side
+	 * confidence); the caller zeroes it before the call. For progress. */
+	_Atomic uint64_t lines_read;
 };
 
 struct backend_opts {
@@ -31,6 +35,8 @@ struct backend_opts {
 	size_t		   max_line;	/* longest line kept, bytes (default 16 MiB) */
 	int		   follow;	/* keep reading appended lines */
 	const char	  *cache_dir;	/* index directory; NULL: $XDG_CACHE_HOME/logdive; "": no index */
+	const char	  *log_format;	/* files: --log-format NAME ("json" or a text
+					   format, backends/textfmt.h); NULL: detect */
 	/* remote sources (Elasticsearch, Loki) */
 	const struct source_def *def;	/* the config file's entry for the source, or NULL */
 	int		   insecure;	/* --insecure: no TLS verification (warned) */
@@ -55,7 +61,10 @@ struct search_req {
 	const char	*group_value;	/* only records whose group field equals it; NULL: any */
 	double		 min_latency;	/* NAN: no bound; else latency >= this */
 	enum hit_sort	 sort;
-	size_t		 limit;		/* 0: all */
+	size_t		 limit;		/* 0: all (up to the backend's list cap) */
+	int		 all;		/* 1: no list cap. Remote backends otherwise
+					   stop at 100,000 hits (hitlist.total then
+					   says how many there are) */
 };
 
 /* One record as the lists show it. Strings are NUL-terminated, owned by the
@@ -74,6 +83,9 @@ struct hitlist {
 	struct hit	*v;
 	size_t		 n, cap;
 	size_t		 total;		/* matches before the limit */
+	int		 capped;	/* 1: more matched than the backend's list cap
+					   (search_req.all) and the sort, not by time,
+					   is among the first records by time only */
 };
 void	hitlist_free(struct hitlist *l);
 /* A deep copy: dst gets its own strings (free with hit_clear). */
@@ -126,6 +138,22 @@ struct backend {
 	char		 warning[512];
 	void		*priv;
 };
+
+/* Order hits as sort says: by time, or by latency (NAN last) then time.
+ * For qsort. */
+int	hit_cmp_time_asc(const void *x, const void *y);
+int	hit_cmp_time_desc(const void *x, const void *y);
+int	hit_cmp_latency_desc(const void *x, const void *y);
+int	hit_cmp_latency_asc(const void *x, const void *y);
+
+/* b->ops->search(rq), or with above (50, 95 or 99) and no
+ * rq->group_value: the records of each latency group at or above that
+ * group's pN (the panels are computed first, with rq->q), merged in
+ * rq->sort order, at most rq->limit; total is the sum of the groups'
+ * totals, capped if any group's was. What the dashboard's drill-down and
+ * a preset's "above" do. Errors as search (LD_NOMATCH if none). */
+int	backend_search_above(struct backend *b, const struct search_req *rq, int above,
+	    struct hitlist *out, struct ld_err *err);
 
 /* Pick the backend for the sources (es+…, loki+…, else files) and open it.
  * Returns NULL with err set. Free with backend_close. */

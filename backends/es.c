@@ -20,7 +20,7 @@
 #include <strings.h>
 
 #define ES_PAGE		1000	/* hits per page */
-#define ES_MAX_HITS	100000	/* a list never holds more (say so) */
+#define ES_MAX_HITS	remote_list_cap()	/* a list holds no more unless asked */
 
 #define INSECURE_WARNING "TLS verification is off (--insecure)"
 
@@ -407,7 +407,7 @@ pit_close(struct backend *b, const char *id)
 }
 
 /* Walk the pages of a search (or, with id, of a trace) on pattern into out
- * (at most limit hits; 0: ES_MAX_HITS), with search_after. When the hits
+ * (at most limit hits; 0: ES_MAX_HITS; SIZE_MAX: all), with search_after. When the hits
  * do not fit on one page the walk starts again in a point in time, so
  * that pages are consistent while the index changes (§4.5). */
 static int
@@ -463,6 +463,7 @@ walk(struct backend *b, const char *pattern, struct es_search *s, const char *id
 		json_t *hit;
 		json_array_foreach(arr, i, hit) {
 			fill_hit(b, hitlist_push(out), hit, s->group_field);
+			atomic_fetch_add(&b->progress.lines_read, 1);
 			if (out->n >= want)
 				break;
 		}
@@ -517,7 +518,8 @@ es_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	s.group_value = rq->group_value;
 	s.min_latency = rq->min_latency;
 	s.sort = rq->sort;
-	rc = blame(rq->q.query, walk(b, e->pattern, &s, NULL, NULL, rq->limit, out, err), err);
+	rc = blame(rq->q.query, walk(b, e->pattern, &s, NULL, NULL, rq->limit ? rq->limit :
+	    rq->all ? SIZE_MAX : 0, out, err), err);
 	if (rc == LD_OK && out->n == 0)
 		return err_set(err, LD_NOMATCH, "no matching records");
 	return rc;

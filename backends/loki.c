@@ -25,7 +25,7 @@
 
 #define LOKI_PAGE	5000	/* entries per log query: Loki's default
 				   max_entries_limit_per_query (§5) */
-#define LOKI_MAX_HITS	100000	/* a list never holds more */
+#define LOKI_MAX_HITS	remote_list_cap()	/* a list holds no more unless asked */
 #define LOKI_SAMPLE	500	/* lines read to learn the fields */
 #define LOKI_PARALLEL	32	/* queries in flight: a refresh is about 30,
 				   Loki's max_query_parallelism is 32 */
@@ -529,11 +529,13 @@ loki_load(struct backend *b, struct ld_err *err)
 	q.end = r.end;
 	q.limit = LOKI_SAMPLE;
 	rc = run_queries(b, &q, 1, err);
-	if (rc == LD_ESOURCE && learn_limit(l, err)) {
-		/* the newest part of the range the server allows */
+	for (int k = 0; k < 2 && rc == LD_ESOURCE && learn_limit(l, err); k++) {
+		/* the newest part of the range, as many lines as the server allows */
 		err_clear(err);
 		if (l->max_len > 0 && q.end - q.start > l->max_len)
 			q.start = q.end - l->max_len;
+		if (q.limit > l->page)
+			q.limit = l->page;
 		free(q.body);
 		free(q.url);
 		q.body = q.url = NULL;
@@ -1418,6 +1420,7 @@ each_entry(struct backend *b, const char *query, int64_t a, int64_t z, int forwa
 				continue;
 			printed++;
 			total++;
+			atomic_fetch_add(&b->progress.lines_read, 1);
 			stop = fn(arg, &ev[i]);
 		}
 		/* the entries of this page at its final timestamp */
@@ -1563,6 +1566,7 @@ struct hit_acc {
 	struct backend	*b;
 	struct hitlist	*out;
 	const char	*group_field;
+	size_t		 max;		/* stop at this many hits */
 };
 
 static int
@@ -1583,7 +1587,7 @@ hit_entry(void *arg, const struct entry *e)
 	if (hit->t == INT64_MIN)
 		hit->t = e->ts;
 	json_decref(o);
-	return h->out->n >= LOKI_MAX_HITS;
+	return h->out->n >= h->max;
 }
 
 static int
@@ -1610,11 +1614,11 @@ cmp_lat_asc(const void *x, const void *y)
 	return a->t < b->t ? -1 : a->t > b->t;
 }
 
-/* How many records of query there are in tr: one count query (the list
- * says "N of M" when it stops early). */
+/* One instant metric query over the whole of tr without grouping: the sum
+ * of the answer's samples (a count, or the one quantile), NAN if none. */
 static int
-count_total(struct backend *b, const struct q_node *query, const struct time_range *tr,
-    size_t *total, struct ld_err *err)
+instant_value(struct backend *b, const struct q_node *query, const struct time_range *tr,
+    enum logql_fn fn, double phi, double *value, struct ld_err *err)
 {
 	struct lokib *l = b->priv;
 	struct logql_req r;
@@ -1626,11 +1630,15 @@ count_total(struct backend *b, const struct q_node *query, const struct time_ran
 	int64_t a = time_floor(tr->start, NS_PER_MS), z = time_floor(tr->end, NS_PER_MS);
 	int rc;
 
+	*value = NAN;
 	if (z <= a)
 		return LD_OK;
 	memset(&m, 0, sizeof m);
-	m.fn = LOGQL_COUNT;
+	m.fn = fn;
+	m.phi = phi;
 	m.range = z - a;
+	if (fn == LOGQL_QUANTILE)
+		m.unwrap = l->role[ROLE_LATENCY];
 	pthread_mutex_lock(&l->mu);
 	build_req(b, &r, &ob, query, NULL, 0, NULL);
 	char *t = logql_metric_query(&r, &m, err);
@@ -1638,13 +1646,97 @@ count_total(struct backend *b, const struct q_node *query, const struct time_ran
 	if (t == NULL)
 		return err->status;
 	instant(&q, t, z);
-	if ((rc = run_queries(b, &q, 1, err)) == LD_OK) {
-		*total = 0;
-		json_array_foreach(q.res, i, s)
-			*total += (size_t)llround(sample_value(json_object_get(s, "value")));
-	}
+	if ((rc = run_queries(b, &q, 1, err)) == LD_OK)
+		json_array_foreach(q.res, i, s) {
+			double v = sample_value(json_object_get(s, "value"));
+			if (!isnan(v))
+				*value = isnan(*value) ? v : *value + v;
+		}
 	lq_clear(&q);
 	return rc;
+}
+
+/* How many records of query there are in tr: one count query (the list
+ * says "N of M" when it stops early). */
+static int
+count_total(struct backend *b, const struct q_node *query, const struct time_range *tr,
+    size_t *total, struct ld_err *err)
+{
+	double v;
+	int rc = instant_value(b, query, tr, LOGQL_COUNT, 0, &v, err);
+
+	if (rc == LD_OK)
+		*total = isnan(v) ? 0 : (size_t)llround(v);
+	return rc;
+}
+
+/* The latency term "latency >= x" (desc) or "<= x" into *n; num holds x's
+ * text. */
+static void
+lat_term(struct lokib *l, struct q_node *n, char *num, size_t numlen, int desc, double x)
+{
+	snprintf(num, numlen, "%.17g", x);
+	memset(n, 0, sizeof *n);
+	n->kind = Q_FIELD;
+	n->field = n->path = (char *)l->role[ROLE_LATENCY];
+	n->cmp = desc ? Q_GE : Q_LE;
+	n->value = num;
+	n->is_num = 1;
+	n->num = x;
+}
+
+/* A latency bound x such that between want and cap of query's records in
+ * tr have latency >= x (desc; asc: <= x). The `want` slowest (fastest)
+ * records are then all among those, so fetching them gives the exact top
+ * of the list although more records match than a list may hold. x is
+ * estimated with quantile_over_time and checked by a count; a few tries,
+ * bisecting phi. Returns 1 with *x, 0 if none was found (ties, too few
+ * numbers, a failed query: the caller falls back to the first records by
+ * time and says so). */
+static int
+lat_bound(struct backend *b, const struct q_node *query, const struct time_range *tr,
+    int desc, size_t want, size_t cap, size_t total, double *x)
+{
+	struct lokib *l = b->priv;
+	double lo = 0, hi = 1, tgt = (double)want + (double)(cap - want) / 4;
+	struct q_node bound, both, ge0, lt0, isnum;
+	struct ld_err e;
+	char num[40], zero[40];
+	size_t nnum;
+
+	/* the quantile's population: the records whose latency is a number
+	 * (>= 0 or < 0: Loki before 3.1 has no negative literals) */
+	lat_term(l, &ge0, zero, sizeof zero, 1, 0);
+	lt0 = ge0;
+	lt0.cmp = Q_LT;
+	isnum = (struct q_node){ .kind = Q_OR, .a = &ge0, .b = &lt0 };
+	both = (struct q_node){ .kind = Q_AND, .a = (struct q_node *)query, .b = &isnum };
+	if (count_total(b, query ? &both : &isnum, tr, &nnum, &e) != LD_OK || nnum < want)
+		return 0;	/* records without a latency would be in the list */
+	(void)total;
+	double phi = desc ? 1 - tgt / (double)nnum : tgt / (double)nnum;
+	if (phi <= 0 || phi >= 1)
+		phi = 0.5;
+	for (int k = 0; k < 8 && !b->cancel; k++) {
+		double v;
+		size_t c;
+		if (instant_value(b, query, tr, LOGQL_QUANTILE, phi, &v, &e) != LD_OK || isnan(v))
+			return 0;
+		lat_term(l, &bound, num, sizeof num, desc, v);
+		both = (struct q_node){ .kind = Q_AND, .a = (struct q_node *)query, .b = &bound };
+		if (count_total(b, query ? &both : &bound, tr, &c, &e) != LD_OK)
+			return 0;
+		if (c >= want && c <= cap) {
+			*x = v;
+			return 1;
+		}
+		if ((c < want) == (desc != 0))
+			hi = phi;
+		else
+			lo = phi;
+		phi = (lo + hi) / 2;
+	}
+	return 0;
 }
 
 static int
@@ -1707,9 +1799,42 @@ loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 	}
 	l->last = tr;
 	l->have_last = 1;
-	struct hit_acc acc = { b, out, rq->q.group_by };
 	int by_time = rq->sort == SORT_TIME_ASC || rq->sort == SORT_TIME_DESC;
-	size_t max = by_time && rq->limit ? rq->limit : LOKI_MAX_HITS;
+	int desc = rq->sort == SORT_LATENCY_DESC;
+	/* by latency, a limit past the list cap needs every match */
+	size_t max = by_time && rq->limit ? rq->limit : rq->all || rq->limit > LOKI_MAX_HITS ?
+	    SIZE_MAX : LOKI_MAX_HITS;
+	size_t total = 0;
+	struct q_node bound, both;
+	char bnum[40];
+	double x;
+	int counted = 0;
+
+	/* By latency with more matches than a list holds: fetch only the
+	 * records past a latency bound that keeps the list exact. */
+	if (!by_time && !rq->all && rq->limit && rq->limit <= LOKI_MAX_HITS / 2 &&
+	    l->role[ROLE_LATENCY] != NULL) {
+		struct ld_err e2;
+		if (count_total(b, top, &tr, &total, &e2) == LD_OK)
+			counted = 1;
+		if (counted && total > LOKI_MAX_HITS &&
+		    lat_bound(b, top, &tr, desc, rq->limit, LOKI_MAX_HITS, total, &x)) {
+			lat_term(l, &bound, bnum, sizeof bnum, desc, x);
+			both = (struct q_node){ .kind = Q_AND, .a = top, .b = &bound };
+			pthread_mutex_lock(&l->mu);
+			build_req(b, &r, &ob, top ? &both : &bound, NULL, 0, NULL);
+			char *t2 = logql_log_query(&r, NULL, err);
+			pthread_mutex_unlock(&l->mu);
+			if (t2 == NULL) {
+				free(text);
+				return err->status;
+			}
+			free(text);
+			text = t2;
+			max = 2 * LOKI_MAX_HITS;	/* the bound keeps it within LOKI_MAX_HITS */
+		}
+	}
+	struct hit_acc acc = { b, out, rq->q.group_by, max };
 	rc = each_entry(b, text, tr.start, tr.end, rq->sort != SORT_TIME_DESC, max,
 	    hit_entry, &acc, err);
 	free(text);
@@ -1719,12 +1844,15 @@ loki_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 		qsort(out->v, out->n, sizeof *out->v, rq->sort == SORT_LATENCY_DESC ?
 		    cmp_lat_desc : cmp_lat_asc);
 	out->total = out->n;
-	if (out->n >= max) {	/* stopped early: how many there are */
-		size_t total = 0;
+	if (counted && total > out->total)
+		out->total = total;
+	if (out->n >= max && !counted) {	/* stopped early: how many there are */
 		struct ld_err e2;
 		if (count_total(b, top, &tr, &total, &e2) == LD_OK && total > out->total)
 			out->total = total;
 	}
+	/* sorted by latency among the first records by time only */
+	out->capped = !by_time && out->n >= LOKI_MAX_HITS && out->total > out->n;
 	if (rq->limit && out->n > rq->limit) {
 		for (size_t i = rq->limit; i < out->n; i++)
 			hit_clear(&out->v[i]);
@@ -1764,7 +1892,7 @@ trace_by(struct backend *b, const struct logql_selector *sel, const char *path,
 	pthread_mutex_unlock(&l->mu);
 	if (text == NULL)
 		return err->status;
-	struct hit_acc acc = { b, out, NULL };
+	struct hit_acc acc = { b, out, NULL, LOKI_MAX_HITS };
 	rc = each_entry(b, text, tr->start, tr->end, 1, LOKI_MAX_HITS, hit_entry, &acc, err);
 	free(text);
 	return rc;

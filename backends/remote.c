@@ -4,7 +4,9 @@
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,4 +178,20 @@ remote_fill_hit(const struct mapping *map, struct hit *h, json_t *src,
 	h->event = doc_string(src, map, ROLE_EVENT);
 	h->trace_id = doc_string(src, map, ROLE_TRACE_ID);
 	h->request_id = doc_string(src, map, ROLE_REQUEST_ID);
+}
+
+size_t
+remote_list_cap(void)
+{
+	const char *e = getenv("LOGDIVE_LIST_CAP");
+	char *end;
+	unsigned long long v;
+
+	if (e == NULL || *e < '0' || *e > '9')
+		return REMOTE_LIST_CAP;
+	errno = 0;
+	v = strtoull(e, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 10 || v > SIZE_MAX)
+		return REMOTE_LIST_CAP;
+	return (size_t)v;
 }

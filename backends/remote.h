@@ -22,6 +22,12 @@ int	remote_conf_from_def(struct http_conf *c, const struct source_def *d,
  * (o->connect_timeout and o->timeout are ns; 0 leaves c's default). */
 void	remote_conf_timeouts(struct http_conf *c, const struct backend_opts *o);
 
+/* The most hits a list holds unless asked for all (search_req.all):
+ * 100,000, or $LOGDIVE_LIST_CAP if it is a number >= 10 (for tests: a
+ * cap reached without 100,000 lines). */
+#define REMOTE_LIST_CAP 100000
+size_t	remote_list_cap(void);
+
 /* The value at a dotted path of a JSON document, also through keys that
  * hold dots ("log.level"); NULL if absent. Borrowed from o. */
 json_t	*remote_doc_get(json_t *o, const char *path);

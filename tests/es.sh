@@ -101,6 +101,16 @@ if [ -s "$tmp/r-file2" ] && cmp -s "$tmp/r-file2" "$tmp/r-es"; then
 	ok "requests: the same $(wc -l <"$tmp/r-es") records as the file backend"
 else not_ok "requests: the same records as the file backend" "$tmp/err3"; fi
 
+# a list cap (LOGDIVE_LIST_CAP stands in for 100,000): said, and --all lifts it
+n_all=$("$LOGDIVE" requests -f jsonl "$tmp/all.jsonl" 2>/dev/null | wc -l)
+LOGDIVE_LIST_CAP=1000 "$LOGDIVE" requests "$es" >"$tmp/cap" 2>"$tmp/err30"
+if [ "$(tail -1 "$tmp/cap")" = "(1000 of $n_all records; --limit N or --all for more)" ]
+then ok "a list cut by the cap says how many there are: $(tail -1 "$tmp/cap")"
+else not_ok "a list cut by the cap says so" "$tmp/cap"; fi
+got=$(LOGDIVE_LIST_CAP=1000 "$LOGDIVE" requests --all -f jsonl "$es" 2>"$tmp/err31" | wc -l)
+if [ "$got" -eq "$n_all" ]; then ok "--all: every one of the $n_all records"
+else not_ok "--all: $got of $n_all records" "$tmp/err31"; fi
+
 id=$("$PYTHON3" -c 'import json,sys; print(sorted(json.load(open(sys.argv[1]))["traces"])[0])' "$tmp/truth.json")
 "$LOGDIVE" trace "$id" -f csv "$tmp/all.jsonl" >"$tmp/t-file" 2>/dev/null
 "$LOGDIVE" trace "$id" -f csv "$es" >"$tmp/t-es" 2>"$tmp/err4"

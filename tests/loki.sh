@@ -120,6 +120,30 @@ if cmp -s "$tmp/l-file" "$tmp/l-loki" && grep -q "^(5 of [0-9]* records" "$tmp/l
 then ok "--limit 5: the same first records, and how many there are ($(tail -1 "$tmp/l-loki"))"
 else not_ok "--limit 5: the same list" "$tmp/err16"; diff "$tmp/l-file" "$tmp/l-loki" | head -5 | sed 's/^/#   /'; fi
 
+# a list cap (LOGDIVE_LIST_CAP stands in for 100,000): by latency, the top is
+# exact however many match (a quantile_over_time bound checked by a count);
+# a list cut by the cap says so; --all fetches every match
+for s in latency -latency; do
+	"$LOGDIVE" requests -t "$range" --sort $s --limit 40 -f jsonl "$tmp/all.jsonl" \
+	    >"$tmp/top-file" 2>/dev/null
+	LOGDIVE_LIST_CAP=1000 LOGDIVE_DEBUG_LOGQL="$tmp/top-q" "$LOGDIVE" requests -t "$range" \
+	    --sort $s --limit 40 -f jsonl "$loki" >"$tmp/top-loki" 2>"$tmp/err21"
+	if [ "$(wc -l <"$tmp/top-file")" -eq 40 ] && cmp -s "$tmp/top-file" "$tmp/top-loki" &&
+	    grep -q "^quantile_over_time(" "$tmp/top-q"
+	then ok "--sort $s --limit 40 past the list cap: the file backend's 40, exactly"
+	else not_ok "--sort $s --limit 40 past the list cap" "$tmp/err21"; fi
+	rm -f "$tmp/top-q"
+done
+LOGDIVE_LIST_CAP=1000 "$LOGDIVE" requests -t "$range" --sort latency "$loki" >"$tmp/cap" 2>"$tmp/err22"
+"$LOGDIVE" requests -t "$range" -f jsonl "$tmp/all.jsonl" 2>/dev/null | sort >"$tmp/r-all"
+if [ "$(tail -1 "$tmp/cap")" = "(1000 of $(wc -l <"$tmp/r-all") records, sorted among the first by time; --all fetches every match)" ]
+then ok "a list cut by the cap says so: $(tail -1 "$tmp/cap")"
+else not_ok "a list cut by the cap says so" "$tmp/cap"; fi
+LOGDIVE_LIST_CAP=1000 "$LOGDIVE" requests -t "$range" --all -f jsonl "$loki" 2>"$tmp/err23" |
+    sort >"$tmp/r-all-loki"
+if cmp -s "$tmp/r-all" "$tmp/r-all-loki"; then ok "--all: every one of the $(wc -l <"$tmp/r-all") records"
+else not_ok "--all: $(wc -l <"$tmp/r-all-loki") records" "$tmp/err23"; fi
+
 # Loki 3.x, a tenant, basic auth in front: the same panels
 start_fake loki3 fake-loki.py --version 3.4.0 --require-org-id --require-basic "ops:s3cr3t-pw" \
     --stream "{job=\"ml-inference\"}=$tmp/all.jsonl" || not_ok "the Loki 3 fake did not start"
@@ -169,6 +193,14 @@ start_fake small fake-loki.py --max-entries 1000 --stream "{job=\"ml-inference\"
     sort >"$tmp/c-small"
 if cmp -s "$tmp/c-file" "$tmp/c-small"; then ok "max entries 1000: learnt, all records paged"
 else not_ok "max entries 1000: $(wc -l <"$tmp/c-small") records" "$tmp/err10"; fi
+
+# a limit below the 500 lines the load samples: learnt there too
+start_fake tiny fake-loki.py --max-entries 100 --stream "{job=\"ml-inference\"}=$tmp/all.jsonl" ||
+	not_ok "the tiny-limit fake did not start"
+"$LOGDIVE" panels -f json -b 1h -t "$range" \
+    "loki+http://127.0.0.1:$(cat "$tmp/tiny.port")/{job=\"ml-inference\"}" >"$tmp/p-tiny" 2>"$tmp/err24"
+if [ -s "$tmp/p-tiny" ] && [ "$(grep -v '"source":' "$tmp/p-tiny")" = "$(grep -v '"source":' "$tmp/loki.json")" ]; then ok "max entries 100 (below the field sample): the same panels"
+else not_ok "max entries 100: the same panels" "$tmp/err24"; fi
 
 # a max_query_length shorter than the range: learnt from the 400, the
 # series and the lists go in windows within it

@@ -93,4 +93,40 @@ lport=$(cat "$tmp/loki.port")
 drill loki "loki+http://127.0.0.1:$lport/{job=\"ml-inference\"}" "$lport" \
     "Confidence (mean, from lines)" query_range
 
+# a list cut short says "first N of M" and F fetches every match (past
+# Loki's list cap too)
+mkdir -p "$tmp/config/logdive/presets"
+cat >"$tmp/config/logdive/presets/first-500.json" <<'EOF'
+{"logdive_preset": 1, "name": "first-500", "description": "the first 500 records",
+ "view": "requests", "sort": "time", "limit": 500}
+EOF
+total=$("$LOGDIVE" requests -t "$range" -f jsonl "$tmp/all.jsonl" 2>/dev/null | wc -l)
+total=$("$PYTHON3" -c "import sys; print('{:,}'.format(int(sys.argv[1])))" "$total")
+tm new-session -d -s s -x 150 -y 40 "LANG=C.UTF-8 XDG_CONFIG_HOME='$tmp/config' LOGDIVE_LIST_CAP=1000 \
+    '$LOGDIVE' -p first-500 -t '$range' 'loki+http://127.0.0.1:$lport/{job=\"ml-inference\"}'; sleep 30"
+if wait_for "500 requests (first 500 of $total · F fetches all)" 15
+then ok "loki: a list cut by the cap says so and offers F"
+else not_ok "loki: a list cut by the cap says so"; tm capture-pane -p -t s | sed -n 1,6p | sed 's/^/#   /'; fi
+tm send-keys -t s F
+if wait_for "$total requests · sorted by time" 15 && ! tm capture-pane -p -t s | grep -q "F fetches all"
+then ok "loki: F fetches all $total"
+else not_ok "loki: F fetches all"; tm capture-pane -p -t s | sed -n 1,6p | sed 's/^/#   /'; fi
+tm send-keys -t s q
+sleep 0.3
+tm kill-session -t s 2>/dev/null
+
+# the confidence computed from lines: the title counts the lines read
+start_fake loki2 fake-loki.py --latency-ms 100 --max-entries 100 \
+    --stream "{job=\"ml-inference\"}=$tmp/all.jsonl" || not_ok "the second fake Loki did not start"
+tm new-session -d -s s -x 150 -y 40 "LANG=C.UTF-8 '$LOGDIVE' -t '$range' \
+    'loki+http://127.0.0.1:$(cat "$tmp/loki2.port")/{job=\"ml-inference\"}'; sleep 30"
+if wait_for " lines read" 15; then ok "loki: the title counts the lines read while the confidence is computed"
+else not_ok "loki: the title counts the lines read"; tm capture-pane -p -t s | sed -n 1,3p | sed 's/^/#   /'; fi
+if wait_for "Confidence (mean, from lines)" 30 && ! tm capture-pane -p -t s | grep -q "lines read"
+then ok "loki: the count goes once the panels are in"
+else not_ok "loki: the count goes once the panels are in"; fi
+tm send-keys -t s q
+sleep 0.3
+tm kill-session -t s 2>/dev/null
+
 echo "1..$n"

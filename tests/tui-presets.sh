@@ -282,7 +282,7 @@ ok_if "logdive presets lists the saved one as the user's" \
 start 120 40 -- -p slow-requests "$sample"
 show "sorted by latency"
 ok_if "-p slow-requests opens its requests, as many as headless ($nslow), slowest first" \
-    sh -c 'grep -q "^│ 20 requests (first 20 of $2) · sorted by latency ▼ *│$" "$1" &&
+    sh -c 'grep -q "^│ 20 requests (first 20 of $2 · F fetches all) · sorted by latency ▼ *│$" "$1" &&
         grep -q "^│ Dashboard › slow-requests *│$" "$1" &&
         sed -n 5p "$1" | grep -q " canary  *$3  "' - "$tmp/screen" "$nslow" "$slowtop"
 quit "-p"

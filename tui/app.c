@@ -247,43 +247,13 @@ run_query_opts(struct app *a, struct job *j, struct q_node **qn,
 	return 0;
 }
 
-static int
-cmp_hit_time(const struct hit *a, const struct hit *b)
-{
-	return (a->t > b->t) - (a->t < b->t);
-}
-
-/* Latency in the order asked (desc: slowest first), NAN last, then time. */
-static int
-cmp_hit_lat(const struct hit *a, const struct hit *b, int desc)
-{
-	if (isnan(a->latency) != isnan(b->latency))
-		return isnan(a->latency) ? 1 : -1;
-	if (!isnan(a->latency) && a->latency != b->latency)
-		return (a->latency < b->latency) == desc ? 1 : -1;
-	return cmp_hit_time(a, b);
-}
-
-static int cmp_t_asc(const void *x, const void *y) { return cmp_hit_time(x, y); }
-static int cmp_t_desc(const void *x, const void *y) { return cmp_hit_time(y, x); }
-static int cmp_l_desc(const void *x, const void *y) { return cmp_hit_lat(x, y, 1); }
-static int cmp_l_asc(const void *x, const void *y) { return cmp_hit_lat(x, y, 0); }
-
 /* The search of j (a SEARCH, or a TRACE without an id): with j->above and
- * no group value, each latency group's records at or above its pN, merged
- * in sort order (what logdive requests does with a preset's "above"). */
+ * no group value, each latency group's records at or above its pN. */
 static int
 run_search(struct app *a, struct job *j, const struct query_opts *qo,
     size_t limit, struct hitlist *out)
 {
-	int (*const cmp[])(const void *, const void *) = {
-	    [SORT_TIME_ASC] = cmp_t_asc, [SORT_TIME_DESC] = cmp_t_desc,
-	    [SORT_LATENCY_DESC] = cmp_l_desc, [SORT_LATENCY_ASC] = cmp_l_asc };
-	const struct backend_ops *ops = a->b->ops;
 	struct search_req sr;
-	struct panels p;
-	size_t g, i, total = 0;
-	int rc;
 
 	memset(&sr, 0, sizeof sr);
 	sr.q = *qo;
@@ -291,48 +261,8 @@ run_search(struct app *a, struct job *j, const struct query_opts *qo,
 	sr.min_latency = j->min_latency;
 	sr.sort = j->sort;
 	sr.limit = limit;
-	if (!j->above || j->group_value != NULL)
-		return ops->search(a->b, &sr, out, &j->err);
-	rc = ops->panels(a->b, qo, &p, &j->err);
-	if (rc != 0 && rc != LD_NOMATCH)
-		return rc;
-	rc = 0;
-	for (g = 0; rc == 0 && g < p.ngroups; g++) {
-		const struct lat_group *lg = &p.groups[g];
-		struct hitlist l;
-		double v = j->above == 50 ? lg->p50 : j->above == 95 ? lg->p95 :
-		    lg->p99;
-
-		if (isnan(v) || lg->key == NULL)
-			continue;
-		memset(&l, 0, sizeof l);
-		sr.group_value = lg->key;
-		sr.min_latency = v;
-		rc = ops->search(a->b, &sr, &l, &j->err);
-		if (rc == 0) {
-			for (i = 0; i < l.n; i++)
-				*hitlist_push(out) = l.v[i];	/* moved */
-			total += l.total;
-			free(l.v);
-		} else {
-			hitlist_free(&l);
-			if (rc == LD_NOMATCH) {
-				err_clear(&j->err);
-				rc = 0;
-			}
-		}
-	}
-	panels_free(&p);
-	if (rc != 0)
-		return rc;
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof *out->v, cmp[j->sort]);
-	while (limit && out->n > limit)
-		hit_clear(&out->v[--out->n]);
-	out->total = total;
-	if (out->n == 0)
-		return err_set(&j->err, LD_NOMATCH, "no matching records");
-	return 0;
+	sr.all = j->all;
+	return backend_search_above(a->b, &sr, j->above, out, &j->err);
 }
 
 static void
@@ -422,6 +352,7 @@ worker_main(void *arg)
 			j->next = NULL;
 			a->running = j;
 			atomic_store(&a->b->cancel, 0);
+			atomic_store(&a->b->progress.lines_read, 0);
 			pthread_mutex_unlock(&a->mu);
 			run_job(a, j);
 			pthread_mutex_lock(&a->mu);
@@ -1511,6 +1442,8 @@ source_label(struct app *a, char *out, size_t outlen)
 	free(vis);
 }
 
+static int any_busy(struct app *a);
+
 static void
 progress_label(struct app *a, char *out, size_t outlen)
 {
@@ -1522,8 +1455,15 @@ progress_label(struct app *a, char *out, size_t outlen)
 	int o;
 
 	out[0] = '\0';
-	if (!app_loading(a))
+	if (!app_loading(a)) {
+		/* a remote backend reading lines itself (a list, confidence) */
+		uint64_t n = atomic_load(&pg->lines_read);
+		if (n > 0 && any_busy(a)) {
+			fmt_count(n, r, sizeof r);
+			snprintf(out, outlen, "%s lines read", r);
+		}
 		return;
+	}
 	rate = secs > 0.05 ? (double)done / secs : 0;
 	o = snprintf(out, outlen, "loading");
 	if (total > 0 && o >= 0 && (size_t)o < outlen)

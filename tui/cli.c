@@ -5,6 +5,7 @@
 #include "queries/mapping.h"
 #include "backends/conffile.h"
 #include "backends/linequery.h"
+#include "backends/textfmt.h"
 #include "tui/output.h"
 #include "queries/query.h"
 #include "queries/timerange.h"
@@ -26,7 +27,8 @@
 #include <unistd.h>
 
 enum { OPT_FOLLOW = 256, OPT_LIMIT, OPT_MAX_LINE, OPT_NO_INDEX, OPT_ASCII, OPT_SORT,
-	OPT_INSECURE, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_NO_JOURNAL };
+	OPT_INSECURE, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_NO_JOURNAL, OPT_ALL,
+	OPT_LOG_FORMAT, OPT_TZ };
 
 static const struct option long_opts[] = {
 	{ "query", required_argument, NULL, 'q' },
@@ -38,6 +40,7 @@ static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 	{ "no-index", no_argument, NULL, OPT_NO_INDEX },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
@@ -48,6 +51,9 @@ static const struct option long_opts[] = {
 	{ "preset", required_argument, NULL, 'p' },
 	{ "runbook", required_argument, NULL, 'r' },
 	{ "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "tz", required_argument, NULL, OPT_TZ },
+	{ "lines", required_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -64,6 +70,8 @@ cli_usage(FILE *out)
 "       logdive runbook NAME [OPTIONS] SOURCE... run every step of a runbook\n"
 "       logdive presets [show NAME]              list the presets, or print one\n"
 "       logdive runbooks                         list the runbooks\n"
+"       logdive formats [test NAME FILE [-n N]]  list the text log formats, or show how\n"
+"                                                the first N (20) lines of FILE parse"
 "       logdive journal new TITLE | finding TEXT | list | export [ID]\n"
 "                                                the investigation journal\n"
 "\n"
@@ -91,10 +99,17 @@ cli_usage(FILE *out)
 "  -r, --runbook NAME    the dashboard with runbook NAME beside it, at its first\n"
 "                        step (] [ walk the steps, x marks one done)\n"
 "  -m, --mapping FILE    JSON file mapping roles to field paths (see logdive(1))\n"
+"      --log-format NAME read every file as format NAME (json, torchserve-log,\n"
+"                        python-logging, syslog-3164, logfmt, ...: logdive formats);\n"
+"                        default: detected per file from its first lines\n"
+"      --tz ZONE         zone of text timestamps that have none (UTC, +02:00,\n"
+"                        Europe/Paris; default UTC, counted as naive_time)\n"
 "  -c, --config FILE     config file with named sources (default\n"
 "                        $XDG_CONFIG_HOME/logdive/config, if it exists)\n"
 "      --follow          keep reading lines appended to the files\n"
 "      --limit N         at most N records (requests)\n"
+"      --all             every matching record: Elasticsearch and Loki lists\n"
+"                        otherwise stop at 100,000 (requests)\n"
 "      --sort KEY        requests order: time, -time, latency, -latency\n"
 "                        (default time; latency means slowest first)\n"
 "      --max-line BYTES  longest line read (default 16M); longer ones are\n"
@@ -161,7 +176,7 @@ sort_parse(const char *s, enum hit_sort *out)
 static const struct { const char *name; enum cli_cmd cmd; } commands[] = {
 	{ "panels", CMD_PANELS }, { "requests", CMD_REQUESTS }, { "trace", CMD_TRACE },
 	{ "runbook", CMD_RUNBOOK }, { "presets", CMD_PRESETS }, { "runbooks", CMD_RUNBOOKS },
-	{ "journal", CMD_JOURNAL },
+	{ "journal", CMD_JOURNAL }, { "formats", CMD_FORMATS },
 };
 
 /* The words of argv[i..argc) joined by blanks (caller frees). */
@@ -327,8 +342,22 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 	}
 	optind = first;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":q:t:b:g:f:m:c:p:r:hV", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":q:t:b:g:f:m:c:p:r:n:hV", long_opts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_LOG_FORMAT: c->log_format = optarg; break;
+		case OPT_TZ:
+			if (tf_set_tz(optarg, err) != LD_OK)
+				return LD_EUSAGE;
+			c->tz = optarg;
+			break;
+		case 'n': {
+			size_t n;
+			if (parse_size(optarg, &n) != 0 || c->cmd != CMD_FORMATS)
+				return err_set(err, LD_EUSAGE, "-n %s: a positive number of lines, "
+				    "for logdive formats test NAME FILE -n N", optarg);
+			c->lines = n;
+			break;
+		}
 		case 'q': c->query = optarg; break;
 		case 't': c->range = optarg; break;
 		case 'b':
@@ -348,6 +377,7 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 		case 'r': c->runbook_name = optarg; break;
 		case OPT_NO_JOURNAL: c->no_journal = 1; break;
 		case OPT_FOLLOW: c->follow = 1; break;
+		case OPT_ALL: c->all = 1; break;
 		case OPT_LIMIT: {
 			size_t n;
 			if (parse_size(optarg, &n) != 0)
@@ -395,6 +425,22 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 	if (c->cmd == CMD_PRESETS || c->cmd == CMD_RUNBOOKS || c->cmd == CMD_JOURNAL) {
 		c->sources = xcalloc(1, sizeof *c->sources);
 		return parse_subcommand(argc, argv, i, c, err);
+	}
+	if (c->cmd == CMD_FORMATS) {
+		/* logdive formats [list] | formats test NAME FILE */
+		int left = argc - i;
+		c->sources = xcalloc(2, sizeof *c->sources);
+		if (left == 0 || (left == 1 && strcmp(argv[i], "list") == 0))
+			return LD_OK;
+		if (left == 3 && strcmp(argv[i], "test") == 0) {
+			c->sub = "test";
+			c->name = argv[i + 1];
+			c->sources[0] = argv[i + 2];
+			c->nsources = 1;
+			return LD_OK;
+		}
+		return err_set(err, LD_EUSAGE, "use logdive formats, or logdive formats test NAME "
+		    "FILE [-n N]");
 	}
 	if (c->cmd == CMD_TRACE) {
 		if (i >= argc)
@@ -512,6 +558,7 @@ cli_open(const struct cli *c, struct ld_err *err)
 	o.max_line = c->max_line;
 	o.follow = c->follow;
 	o.cache_dir = c->no_index ? "" : NULL;
+	o.log_format = c->log_format;
 	o.def = def;
 	o.insecure = c->insecure;
 	o.connect_timeout = c->connect_timeout;
@@ -645,6 +692,65 @@ loader_start(struct loader *l, struct backend *b, struct ld_err *err)
 	return LD_OK;
 }
 
+/* A query call that takes over a second (a remote server, Loki's lines
+ * read for the confidence): "logdive: querying <backend>... 2.1 s, 12,345
+ * lines read" on stderr if it is a tty, cleared before the output. */
+struct watch {
+	struct backend	*b;
+	pthread_t	 th;
+	int		 threaded;
+	_Atomic int	 stop;
+};
+
+static void *
+watch_main(void *arg)
+{
+	struct watch *w = arg;
+	int64_t t0 = time_mono();
+	int shown = 0;
+
+	while (!w->stop) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		int64_t el = time_mono() - t0;
+		if (el < NS_PER_SEC || w->stop)
+			continue;
+		uint64_t n = atomic_load(&w->b->progress.lines_read);
+		char lines[48] = "";
+		if (n > 0)
+			snprintf(lines, sizeof lines, ", %llu lines read", (unsigned long long)n);
+		fprintf(stderr, "\rlogdive: querying %s... %.1f s%s   ", w->b->ops->name,
+		    (double)el / 1e9, lines);
+		shown = 1;
+		for (int i = 0; i < 5 && !w->stop; i++) {
+			struct timespec t2 = { 0, 20 * 1000 * 1000 };
+			nanosleep(&t2, NULL);
+		}
+	}
+	if (shown)
+		fputs("\r\033[K", stderr);
+	return NULL;
+}
+
+static void
+watch_start(struct watch *w, struct backend *b)
+{
+	memset(w, 0, sizeof *w);
+	w->b = b;
+	atomic_store(&b->progress.lines_read, 0);
+	if (isatty(STDERR_FILENO) && pthread_create(&w->th, NULL, watch_main, w) == 0)
+		w->threaded = 1;
+}
+
+static void
+watch_stop(struct watch *w)
+{
+	w->stop = 1;
+	if (w->threaded)
+		pthread_join(w->th, NULL);
+	w->threaded = 0;
+}
+
 /* Wait for the load to end (index written). */
 static void
 loader_finish(struct loader *l)
@@ -703,6 +809,7 @@ struct spec {
 	const char	*group, *group_label;
 	enum hit_sort	 sort;
 	size_t		 limit;
+	int		 all;		/* --all */
 	int		 above;
 	enum preset_view view;
 	const char	*panel;
@@ -720,6 +827,7 @@ spec_from_cli(const struct cli *c, struct spec *s)
 	s->group_label = c->group_label;
 	s->sort = c->sort;
 	s->limit = c->limit;
+	s->all = c->all;
 	s->above = c->above;
 	s->view = c->view;
 	s->panel = c->panel;
@@ -780,42 +888,6 @@ spec_prepare(struct backend *b, const struct spec *s, struct query_opts *qo,
 	return LD_OK;
 }
 
-static int
-cmp_time_asc(const void *x, const void *y)
-{
-	const struct hit *a = x, *b = y;
-	return a->t < b->t ? -1 : a->t > b->t;
-}
-
-static int
-cmp_time_desc(const void *x, const void *y)
-{
-	return cmp_time_asc(y, x);
-}
-
-/* Latency descending, NAN last, then time. */
-static int
-cmp_lat_desc(const void *x, const void *y)
-{
-	const struct hit *a = x, *b = y;
-	if (isnan(a->latency) != isnan(b->latency))
-		return isnan(a->latency) ? 1 : -1;
-	if (a->latency != b->latency && !isnan(a->latency))
-		return a->latency > b->latency ? -1 : 1;
-	return cmp_time_asc(x, y);
-}
-
-static int
-cmp_lat_asc(const void *x, const void *y)
-{
-	const struct hit *a = x, *b = y;
-	if (isnan(a->latency) != isnan(b->latency))
-		return isnan(a->latency) ? 1 : -1;
-	if (a->latency != b->latency && !isnan(a->latency))
-		return a->latency < b->latency ? -1 : 1;
-	return cmp_time_asc(x, y);
-}
-
 /* Requests of s: every match, or with s->above the records of each
  * latency group at or above that group's pN (the dashboard's drill-down,
  * for every group), merged in s->sort order. */
@@ -823,57 +895,15 @@ static int
 search_hits(struct backend *b, const struct query_opts *qo, const struct spec *s,
     struct hitlist *out, struct ld_err *err)
 {
-	int (*const cmp[])(const void *, const void *) = { [SORT_TIME_ASC] = cmp_time_asc,
-	    [SORT_TIME_DESC] = cmp_time_desc, [SORT_LATENCY_DESC] = cmp_lat_desc,
-	    [SORT_LATENCY_ASC] = cmp_lat_asc };
 	struct search_req rq;
-	struct panels p;
-	size_t total = 0;
-	int rc;
 
 	memset(&rq, 0, sizeof rq);
 	rq.q = *qo;
 	rq.min_latency = NAN;
 	rq.sort = s->sort;
 	rq.limit = s->limit;
-	if (!s->above)
-		return b->ops->search(b, &rq, out, err);
-	rc = b->ops->panels(b, qo, &p, err);
-	if (rc != LD_OK && rc != LD_NOMATCH)
-		return rc;
-	for (size_t g = 0; rc == LD_OK && g < p.ngroups; g++) {
-		const struct lat_group *lg = &p.groups[g];
-		struct hitlist l = {0};
-		double v = s->above == 50 ? lg->p50 : s->above == 95 ? lg->p95 : lg->p99;
-		if (isnan(v))
-			continue;
-		rq.group_value = lg->key;
-		rq.min_latency = v;
-		rc = b->ops->search(b, &rq, &l, err);
-		if (rc == LD_OK) {
-			for (size_t i = 0; i < l.n; i++)
-				*hitlist_push(out) = l.v[i];	/* moved */
-			total += l.total;
-			free(l.v);
-		} else {
-			hitlist_free(&l);
-			if (rc == LD_NOMATCH) {
-				err_clear(err);
-				rc = LD_OK;
-			}
-		}
-	}
-	panels_free(&p);
-	if (rc != LD_OK)
-		return rc;
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof *out->v, cmp[s->sort]);
-	while (s->limit && out->n > s->limit)
-		hit_clear(&out->v[--out->n]);
-	out->total = total;
-	if (out->n == 0)
-		return err_set(err, LD_NOMATCH, "no matching records");
-	return LD_OK;
+	rq.all = s->all;
+	return backend_search_above(b, &rq, s->above, out, err);
 }
 
 /* The trace of the first hit (its correlation id, else its request id). */
@@ -1139,7 +1169,10 @@ run_query(const struct cli *c)
 	switch (c->cmd) {
 	case CMD_PANELS: {
 		struct panels p;
+		struct watch w;
+		watch_start(&w, b);
 		rc = b->ops->panels(b, &qo, &p, &err);
+		watch_stop(&w);
 		if (rc == LD_OK || rc == LD_NOMATCH) {
 			print_panels(&p, c, c->panel, stdout);
 			jrec_context(&jr, c, &sp, c->preset_name);
@@ -1152,7 +1185,10 @@ run_query(const struct cli *c)
 	}
 	case CMD_REQUESTS: {
 		struct hitlist l = {0};
+		struct watch w;
+		watch_start(&w, b);
 		rc = search_hits(b, &qo, &sp, &l, &err);
+		watch_stop(&w);
 		if (rc == LD_OK)
 			output_hits(b, &l, c->format, stdout);
 		else
@@ -1166,9 +1202,12 @@ run_query(const struct cli *c)
 	}
 	case CMD_TRACE: {
 		struct hitlist l = {0};
+		struct watch w;
+		watch_start(&w, b);
 		rc = b->ops->trace(b, c->trace_id, &l, &err);
 		if (rc == LD_OK)
 			rc = trace_narrow(b, &qo, &l, &err);
+		watch_stop(&w);
 		if (rc == LD_OK) {
 			output_trace(b, c->trace_id, &l, c->format, stdout);
 			jrec_context(&jr, c, &sp, c->preset_name);
@@ -1739,6 +1778,8 @@ cli_run(const struct cli *c)
 		return run_journal(c);
 	case CMD_RUNBOOK:
 		return run_runbook(c);
+	case CMD_FORMATS:
+		return cli_run_formats(c);
 	default:
 		return run_query(c);
 	}

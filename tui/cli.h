@@ -10,7 +10,7 @@
 #include "queries/runbook.h"
 
 enum cli_cmd { CMD_UI, CMD_PANELS, CMD_REQUESTS, CMD_TRACE, CMD_RUNBOOK, CMD_PRESETS,
-	CMD_RUNBOOKS, CMD_JOURNAL, CMD_HELP, CMD_VERSION };
+	CMD_RUNBOOKS, CMD_JOURNAL, CMD_FORMATS, CMD_HELP, CMD_VERSION };
 
 struct cli {
 	enum cli_cmd	 cmd;
@@ -22,7 +22,8 @@ struct cli {
 	const char	*mapping;	/* -m */
 	const char	*config;	/* -c; NULL: the default file if there is one */
 	int		 follow;
-	size_t		 limit;		/* 0: all */
+	size_t		 limit;		/* 0: all (up to a remote list cap) */
+	int		 all;		/* --all: every match, no list cap */
 	size_t		 max_line;	/* bytes */
 	int		 no_index;
 	int		 insecure;	/* --insecure */
@@ -52,6 +53,10 @@ struct cli {
 	const char	*name;		/* runbook NAME, presets show NAME, journal
 					   export ID */
 	char		*text;		/* journal new TITLE / finding TEXT (owned) */
+	/* issue 7 */
+	const char	*log_format;	/* --log-format NAME, or NULL: detect */
+	const char	*tz;		/* --tz ZONE (already applied: tf_set_tz) */
+	size_t		 lines;		/* formats test -n N; 0: 20 */
 };
 
 /* Parse argv. Returns LD_OK, or LD_EUSAGE with a message naming the
@@ -64,6 +69,13 @@ struct cli {
  * SOURCE, the source a step's preset names is used. Free with cli_free. */
 int	cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err);
 void	cli_free(struct cli *c);
+
+/* logdive formats: list the text log formats (name, origin, file,
+ * description; -f json too), or with sub "test", show how each of the first
+ * c->lines (20) lines of the file c->sources[0] parses with format c->name
+ * (tui/fmtcmd.c). Returns the exit status: 2 for an unknown or refused
+ * format, 3 for an unreadable file, 1 if no line matched. */
+int	cli_run_formats(const struct cli *c);
 void	cli_usage(FILE *out);
 
 /* Load the mapping (-m) and open the backend for c's sources (not yet

@@ -173,8 +173,12 @@ output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE 
 		put_cell(out, h->message ? h->message : h->event, 60, 0);
 		fputc('\n', out);
 	}
-	if (l->total > l->n)
-		fprintf(out, "(%zu of %zu records; raise --limit for more)\n", l->n, l->total);
+	if (l->total > l->n && l->capped)
+		fprintf(out, "(%zu of %zu records, sorted among the first by time; --all fetches "
+		    "every match)\n", l->n, l->total);
+	else if (l->total > l->n)
+		fprintf(out, "(%zu of %zu records; --limit N or --all for more)\n", l->n,
+		    l->total);
 }
 
 void

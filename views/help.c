@@ -57,6 +57,7 @@ static const struct {
 	{ "n N", "next / previous match" },
 	{ "&", "show only the matching rows (again: all rows)" },
 	{ "Ctrl-R", "search the backend again" },
+	{ "F", "fetch every match when the list shows the first N of M" },
 	{ NULL, "Record" },
 	{ "Enter Space", "fold / unfold the object or array" },
 	{ "Left Right", "fold (or go to the parent) / unfold (or go in)" },

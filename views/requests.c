@@ -377,9 +377,10 @@ reqs_draw(struct view *v, int y, int x, int h, int w)
 	    r->norder == 1 ? "request" : "requests");
 	info[0] = '\0';
 	if (r->hits.total > r->hits.n)
-		snprintf(info, sizeof info, " (first %s of %s)",
+		snprintf(info, sizeof info, " (first %s of %s%s %s F fetches all)",
 		    fmt_count(r->hits.n, a, sizeof a),
-		    fmt_count(r->hits.total, b, sizeof b));
+		    fmt_count(r->hits.total, b, sizeof b),
+		    r->hits.capped ? " by time" : "", G->dot);
 	if (r->filter && r->needle)
 		snprintf(info + strlen(info), sizeof info - strlen(info),
 		    " matching the search");
@@ -491,6 +492,21 @@ reqs_key(struct view *v, int key)
 	case K_CTRL('r'):
 		reqs_refresh(v);
 		return 1;
+	case 'F': {
+		char n[32];
+
+		if (!r->have || r->hits.total <= r->hits.n) {
+			app_message(v->app, 0, "the list has every matching record");
+			return 1;
+		}
+		/* every match: no limit, no list cap (progress in the title) */
+		r->spec->limit = 0;
+		r->spec->all = 1;
+		app_message(v->app, 0, "fetching all %s records (Esc cancels)",
+		    fmt_count(r->hits.total, n, sizeof n));
+		reqs_refresh(v);
+		return 1;
+	}
 	}
 	return 0;
 }
@@ -498,6 +514,11 @@ reqs_key(struct view *v, int key)
 static const char *
 reqs_hints(struct view *v)
 {
+	struct reqs *r = v->priv;
+
+	if (r->have && r->hits.total > r->hits.n)
+		return "Enter open\tT trace\ts sort\tr reverse\t/ search\tn/N next"
+		    "\tF fetch all";
 	return "Enter open\tT trace\ts sort\tr reverse\t/ search\tn/N next";
 }
 

@@ -56,6 +56,7 @@ struct job {
 	double		 min_latency;	/* NAN: no bound */
 	enum hit_sort	 sort;
 	size_t		 limit;
+	int		 all;		/* no list cap (search_req.all): F on a list */
 	int		 above;		/* 0, 50, 95, 99. With group_value NULL: the
 					   records of each latency group at or above
 					   that group's pN, merged in sort order (the

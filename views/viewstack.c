@@ -47,6 +47,7 @@ job_clone(const struct job *j)
 	c->min_latency = j->min_latency;
 	c->sort = j->sort;
 	c->limit = j->limit;
+	c->all = j->all;
 	c->above = j->above;
 	c->own_range = j->own_range;
 	c->id = dup_or_null(j->id);
