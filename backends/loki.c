@@ -13,6 +13,7 @@
 #include "lib/strutil.h"
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
+#include "queries/stats.h"
 
 #include <float.h>
 #include <jansson.h>
@@ -62,6 +63,8 @@ struct lokib {
 					   the server's max_entries_limit */
 	_Atomic int64_t	 max_len;	/* the server's max_query_length, ns; 0:
 					   not met yet */
+	_Atomic int64_t	 max_range;	/* its max_query_range (a range vector's
+					   [interval]), ns; 0: not met yet */
 };
 
 /* A Go or Prometheus duration as Loki prints its limits ("721h0m0s",
@@ -110,6 +113,16 @@ learn_limit(struct lokib *l, const struct ld_err *err)
 		long v = strtol(p + 3, NULL, 10);
 		if (v > 0 && (size_t)v < l->page) {
 			l->page = (size_t)v;
+			return 1;
+		}
+	}
+	/* max_query_range, a range vector's [interval] (a 500): "[interval]
+	 * value exceeds limit: [24h] > [1h]" */
+	if ((p = strstr(err->msg, "[interval] value exceeds limit: [")) != NULL &&
+	    (p = strstr(p, "] > [")) != NULL) {
+		int64_t v = go_duration(p + 5, strcspn(p + 5, "]"));
+		if (v > 0 && (l->max_range == 0 || v < l->max_range)) {
+			l->max_range = v;
 			return 1;
 		}
 	}
@@ -921,6 +934,19 @@ conf_lines(struct backend *b, struct dash *d, const struct q_node *query,
     const char *group, int64_t a, int64_t z, double *psum, uint64_t *pn,
     struct ld_err *err);
 
+/* Latency values by group, read from lines (percentiles over a range
+ * longer than the server's max_query_range, where quantile_over_time
+ * cannot go: DESIGN §3's percentiles need every value at once). */
+struct lat_vals {
+	char	*key;
+	double	*v;
+	size_t	 n, cap;
+};
+
+static int
+lat_lines(struct backend *b, const struct q_node *query, const char *group, int64_t a,
+    int64_t z, struct lat_vals **lv, size_t *nlv, struct ld_err *err);
+
 /* The confidence lines of a refresh, fetched while the metric queries run. */
 struct conf_job {
 	struct backend	*b;
@@ -930,6 +956,10 @@ struct conf_job {
 	int64_t		 prev_a;	/* the window before: [prev_a, d.g.start) */
 	double		 all, prev;
 	uint64_t	 nall, nprev;
+	int		 conf;		/* compute the confidence */
+	int		 lat;		/* read the latency values too */
+	struct lat_vals	*lv;
+	size_t		 nlv;
 	int		 rc;
 	struct ld_err	 err;
 };
@@ -939,12 +969,160 @@ conf_main(void *arg)
 {
 	struct conf_job *j = arg;
 
-	j->rc = conf_lines(j->b, &j->d, j->query, j->grp, j->d.g.start, j->d.g.end,
-	    &j->all, &j->nall, &j->err);
-	if (j->rc == LD_OK)
+	j->rc = LD_OK;
+	if (j->lat)
+		j->rc = lat_lines(j->b, j->query, j->grp, j->d.g.start, j->d.g.end, &j->lv,
+		    &j->nlv, &j->err);
+	if (j->conf && j->rc == LD_OK)
+		j->rc = conf_lines(j->b, &j->d, j->query, j->grp, j->d.g.start, j->d.g.end,
+		    &j->all, &j->nall, &j->err);
+	if (j->conf && j->rc == LD_OK)
 		j->rc = conf_lines(j->b, NULL, j->query, NULL, j->prev_a, j->d.g.start,
 		    &j->prev, &j->nprev, &j->err);
 	return NULL;
+}
+
+/* A query text for a range (ns) of one total. */
+typedef char *(*mk_total_fn)(void *ctx, int64_t range, struct ld_err *err);
+
+struct mk_metric {
+	const struct logql_req	*r;
+	struct logql_metric	*m;
+};
+
+static char *
+mk_metric(void *ctx, int64_t range, struct ld_err *err)
+{
+	struct mk_metric *c = ctx;
+
+	c->m->range = range;
+	return logql_metric_query(c->r, c->m, err);
+}
+
+static char *
+mk_lines(void *ctx, int64_t range, struct ld_err *err)
+{
+	return logql_count_lines(ctx, range, err);
+}
+
+static char *
+mk_json_errors(void *ctx, int64_t range, struct ld_err *err)
+{
+	return logql_count_json_errors(ctx, range, err);
+}
+
+struct mk_bad {
+	struct backend		*b;
+	const struct q_node	*query;
+};
+
+static char *
+mk_bad(void *ctx, int64_t range, struct ld_err *err)
+{
+	struct mk_bad *c = ctx;
+
+	return mk_series(c->b, S_BAD, c->query, range, err);
+}
+
+/* A total over [a, z) (a count: its parts add up) as instant queries: one,
+ * or one per window within the server's max_query_range. Appended to
+ * *qs; sq gets where. */
+static int
+add_total(struct backend *b, struct lq **qs, size_t *nq, mk_total_fn mk, void *ctx,
+    int64_t a, int64_t z, struct series_q *sq, struct ld_err *err)
+{
+	struct lokib *l = b->priv;
+	int64_t span = l->max_range >= NS_PER_MS ? time_floor(l->max_range, NS_PER_MS) : z - a;
+
+	sq->first_q = *nq;
+	sq->nq = 0;
+	for (int64_t wz = z; wz > a; wz -= span) {
+		int64_t wa = wz - span > a ? wz - span : a;
+		char *t = mk(ctx, wz - wa, err);
+		if (t == NULL)
+			return err->status;
+		*qs = xreallocarray(*qs, *nq + 1, sizeof **qs);
+		instant(&(*qs)[(*nq)++], t, wz);
+		sq->nq++;
+	}
+	return LD_OK;
+}
+
+/* Every sample of a total's queries: fn(arg, series, value). */
+static void
+each_total(const struct lq *qs, const struct series_q *sq,
+    void (*fn)(void *, const json_t *, double), void *arg)
+{
+	for (size_t k = sq->first_q; k < sq->first_q + sq->nq; k++) {
+		const json_t *s;
+		size_t i;
+		json_array_foreach(qs[k].res, i, s)
+			fn(arg, s, sample_value(json_object_get(s, "value")));
+	}
+}
+
+static void
+sum_u64(void *arg, const json_t *s, double v)
+{
+	(void)s;
+	if (!isnan(v))
+		*(uint64_t *)arg += (uint64_t)llround(v);
+}
+
+struct hist_acc {
+	struct dash	*d;
+	const char	*glabel;
+	int		 bin;
+};
+
+static void
+sum_hist(void *arg, const json_t *s, double v)
+{
+	struct hist_acc *h = arg;
+	struct grp *g = group_get(h->d, series_key(s, h->glabel));
+
+	if (!isnan(v))
+		g->hist[h->bin] += (uint64_t)llround(v);
+}
+
+struct share_acc {
+	struct panels	*out;
+	size_t		 cap;
+	const char	*vlabel;
+};
+
+static void
+sum_share(void *arg, const json_t *s, double v)
+{
+	struct share_acc *a = arg;
+	const char *k = series_key(s, a->vlabel);
+	size_t i;
+
+	if (strcmp(k, PANELS_NO_GROUP) == 0 || isnan(v))
+		return;
+	for (i = 0; i < a->out->nversions && strcmp(a->out->versions[i].key, k) != 0; i++)
+		;
+	if (i == a->out->nversions) {
+		if (i == a->cap) {
+			a->cap = a->cap ? a->cap * 2 : 8;
+			a->out->versions = xreallocarray(a->out->versions, a->cap,
+			    sizeof *a->out->versions);
+		}
+		a->out->versions[i].key = xstrdup(k);
+		a->out->versions[i].count = 0;
+		a->out->nversions++;
+	}
+	a->out->versions[i].count += (uint64_t)llround(v);
+}
+
+static void
+lat_vals_free(struct lat_vals *lv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(lv[i].key);
+		free(lv[i].v);
+	}
+	free(lv);
 }
 
 static void
@@ -985,9 +1163,9 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 	const char *grp = qo->group_by ? qo->group_by : l->role[ROLE_GROUP];
 	const char *ver = l->role[ROLE_VERSION];
 	const char *glabel = NULL, *vlabel = NULL;
-	struct series_q sq[S_COUNT];
-	size_t q_pct = 0, q_hist = 0, q_cnt = 0, q_ver = 0, q_lines = 0, q_inv = 0, q_bad;
-	static const double phi[3] = { 0.5, 0.95, 0.99 };
+	struct series_q sq[S_COUNT], t_hist[LAT_HIST_BINS], t_ver, t_lines, t_inv, t_bad;
+	size_t q_pct = 0;
+	static const double phi[3] = { 0.5, 0.95, 0.99 }, pct[3] = { 50, 95, 99 };
 
 	memset(out, 0, sizeof *out);
 	memset(&d, 0, sizeof d);
@@ -1010,6 +1188,10 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 	l->last = tr;
 	l->have_last = 1;
 	int64_t R = d.g.end - d.g.start;
+	/* a range vector longer than the server's max_query_range: totals add
+	 * up window by window, percentiles come from the latency values read
+	 * as lines */
+	int windowed = l->max_range > 0 && R > l->max_range;
 
 	pthread_mutex_lock(&l->mu);
 	/* latency: p50/p95/p99, the count and the cumulative histogram by group */
@@ -1025,7 +1207,7 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 		m.range = R;
 		build_req(b, &r, &ob, qo->query, NULL, 0, NULL);
 		q_pct = nq;
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 3 && !windowed; k++) {
 			char *t;
 			m.fn = LOGQL_QUANTILE;
 			m.phi = phi[k];
@@ -1039,9 +1221,8 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 		m.unwrap = NULL;
 		memset(&f, 0, sizeof f);
 		f.path = lat;
-		q_hist = nq;
 		for (int k = 0; k < LAT_HIST_BINS; k++) {
-			char *t;
+			struct mk_metric mm = { &r, &m };
 			f.op = LOGQL_LE;
 			f.num = lat_hist_bounds[k];
 			if (k == LAT_HIST_BINS - 1) {	/* +Inf: every number */
@@ -1049,12 +1230,10 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 				f.str = NUMBER_RE;
 			}
 			r.filter = &f;
-			if ((t = logql_metric_query(&r, &m, err)) == NULL)
+			if (add_total(b, &qs, &nq, mk_metric, &mm, d.g.start, d.g.end,
+			    &t_hist[k], err) != LD_OK)
 				goto fail;
-			qs = xreallocarray(qs, nq + 1, sizeof *qs);
-			instant(&qs[nq++], t, d.g.end);
 		}
-		q_cnt = nq - 1;
 	}
 	/* the model-version share */
 	if (ver != NULL) {
@@ -1062,38 +1241,27 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 		struct objects ob;
 		struct logql_metric m;
 		const char *by[1] = { ver };
-		char *t;
 		memset(&m, 0, sizeof m);
 		m.fn = LOGQL_COUNT;
 		m.by = by;
 		m.nby = 1;
 		m.range = R;
+		struct mk_metric mm = { &r, &m };
 		build_req(b, &r, &ob, qo->query, NULL, 0, NULL);
-		if ((t = logql_metric_query(&r, &m, err)) == NULL)
+		if (add_total(b, &qs, &nq, mk_metric, &mm, d.g.start, d.g.end, &t_ver,
+		    err) != LD_OK)
 			goto fail;
-		q_ver = nq;
-		qs = xreallocarray(qs, nq + 1, sizeof *qs);
-		instant(&qs[nq++], t, d.g.end);
 	}
 	/* every line, and the lines that are not JSON, over the range */
 	{
-		char *t = logql_count_lines(&l->sel, R, err), *u;
-		if (t == NULL)
+		struct mk_bad mb = { b, qo->query };
+		if (add_total(b, &qs, &nq, mk_lines, &l->sel, d.g.start, d.g.end, &t_lines,
+		    err) != LD_OK ||
+		    add_total(b, &qs, &nq, mk_json_errors, &l->sel, d.g.start, d.g.end, &t_inv,
+		    err) != LD_OK ||
+		    add_total(b, &qs, &nq, mk_bad, &mb, d.g.start, d.g.end, &t_bad,
+		    err) != LD_OK)
 			goto fail;
-		if ((u = logql_count_json_errors(&l->sel, R, err)) == NULL) {
-			free(t);
-			goto fail;
-		}
-		q_lines = nq;
-		qs = xreallocarray(qs, nq + 2, sizeof *qs);
-		instant(&qs[nq++], t, d.g.end);
-		q_inv = nq;
-		instant(&qs[nq++], u, d.g.end);
-		if ((t = mk_series(b, S_BAD, qo->query, R, err)) == NULL)
-			goto fail;
-		q_bad = nq;
-		qs = xreallocarray(qs, nq + 1, sizeof *qs);
-		instant(&qs[nq++], t, d.g.end);
 	}
 	/* the series */
 	for (int k = 0; k < S_COUNT; k++) {
@@ -1117,7 +1285,9 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 	pthread_t th;
 	int threaded = 0;
 	memset(&job, 0, sizeof job);
-	if (conf != NULL) {
+	job.conf = conf != NULL;
+	job.lat = lat != NULL && windowed;
+	if (job.conf || job.lat) {
 		job.b = b;
 		job.d.g = d.g;
 		job.d.csum = xcalloc(d.g.nb, sizeof *job.d.csum);
@@ -1133,12 +1303,13 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 	rc = run_queries(b, qs, nq, err);
 	if (threaded)
 		pthread_join(th, NULL);
-	if (rc == LD_OK && conf != NULL && job.rc != LD_OK) {
+	if (rc == LD_OK && (job.conf || job.lat) && job.rc != LD_OK) {
 		rc = job.rc;
 		*err = job.err;
 	}
 	if (rc != LD_OK) {
 		dash_free(&job.d);
+		lat_vals_free(job.lv, job.nlv);
 		goto out;
 	}
 
@@ -1153,33 +1324,34 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 	out->version_field = ver ? xstrdup(ver) : NULL;
 	if (lat != NULL) {
 		const json_t *s;
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 3 && !windowed; k++)
 			json_array_foreach(qs[q_pct + (size_t)k].res, i, s)
 				group_get(&d, series_key(s, glabel))->p[k] =
 				    sample_value(json_object_get(s, "value"));
-		for (int k = 0; k < LAT_HIST_BINS; k++)
-			json_array_foreach(qs[q_hist + (size_t)k].res, i, s) {
-				struct grp *g = group_get(&d, series_key(s, glabel));
-				double v = sample_value(json_object_get(s, "value"));
-				g->hist[k] = isnan(v) ? 0 : (uint64_t)llround(v);
-				if (q_hist + (size_t)k == q_cnt) {
-					g->count = g->hist[k];
-					g->has_lat = g->count > 0;
-				}
-			}
+		for (int k = 0; k < LAT_HIST_BINS; k++) {
+			struct hist_acc ha = { &d, glabel, k };
+			each_total(qs, &t_hist[k], sum_hist, &ha);
+		}
+		for (i = 0; i < d.ngrp; i++) {
+			d.grp[i].count = d.grp[i].hist[LAT_HIST_BINS - 1];
+			d.grp[i].has_lat = d.grp[i].count > 0;
+		}
+		/* percentiles from the values (numpy's linear method, as the
+		 * file backend and quantile_over_time) */
+		for (i = 0; i < job.nlv; i++) {
+			struct lat_vals *v = &job.lv[i];
+			struct grp *g = group_get(&d, v->key);
+			sort_doubles(v->v, v->n);
+			for (int k = 0; k < 3; k++)
+				g->p[k] = v->n ? percentile_sorted(v->v, v->n, pct[k]) : NAN;
+		}
 	}
-	{
-		const json_t *s;
-		json_array_foreach(qs[q_lines].res, i, s)
-			out->records.total += (uint64_t)llround(sample_value(json_object_get(s,
-			    "value")));
-		json_array_foreach(qs[q_inv].res, i, s)
-			out->records.invalid_json += (uint64_t)llround(sample_value(
-			    json_object_get(s, "value")));
-		json_array_foreach(qs[q_bad].res, i, s)
-			out->records.bad_type += (uint64_t)llround(sample_value(
-			    json_object_get(s, "value")));
-	}
+	lat_vals_free(job.lv, job.nlv);
+	job.lv = NULL;
+	job.nlv = 0;
+	each_total(qs, &t_lines, sum_u64, &out->records.total);
+	each_total(qs, &t_inv, sum_u64, &out->records.invalid_json);
+	each_total(qs, &t_bad, sum_u64, &out->records.bad_type);
 	out->cache = xcalloc(d.g.nb, sizeof *out->cache);
 	out->errors = xcalloc(d.g.nb, sizeof *out->errors);
 	out->drift = xcalloc(d.g.nb, sizeof *out->drift);
@@ -1213,17 +1385,10 @@ panels_once(struct backend *b, const struct query_opts *qo, struct panels *out,
 		free(dv);
 	}
 	if (ver != NULL) {
-		const json_t *s;
-		size_t n = json_array_size(qs[q_ver].res);
-		out->versions = xcalloc(n ? n : 1, sizeof *out->versions);
-		json_array_foreach(qs[q_ver].res, i, s) {
-			const char *k = series_key(s, vlabel);
-			if (strcmp(k, PANELS_NO_GROUP) == 0)
-				continue;
-			out->versions[out->nversions].key = xstrdup(k);
-			out->versions[out->nversions++].count = (uint64_t)llround(sample_value(
-			    json_object_get(s, "value")));
-		}
+		struct share_acc sa = { out, 0, vlabel };
+		each_total(qs, &t_ver, sum_share, &sa);
+		if (out->versions == NULL)
+			out->versions = xcalloc(1, sizeof *out->versions);
 		/* by count desc, then key */
 		for (size_t a = 1; a < out->nversions; a++)
 			for (size_t c = a; c > 0 && (out->versions[c - 1].count <
@@ -1322,11 +1487,6 @@ loki_panels(struct backend *b, const struct query_opts *qo, struct panels *out,
 		err_clear(err);
 		rc = panels_once(b, qo, out, err);
 	}
-	if (rc == LD_ESOURCE && strstr(err->msg, "exceeds the limit (query length"))
-		/* percentiles over a range cannot be added up from parts */
-		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
-		    ": choose a shorter range with -t (percentiles need one query over "
-		    "the whole range)");
 	return rc;
 }
 
@@ -1542,6 +1702,75 @@ conf_lines(struct backend *b, struct dash *d, const struct q_node *query,
 		return err->status;
 	struct conf_acc c = { d, glabel, psum, pn };
 	rc = each_entry(b, text, a, z, 1, SIZE_MAX, conf_entry, &c, err);
+	free(text);
+	return rc;
+}
+
+
+struct lat_acc {
+	struct lat_vals	**lv;
+	size_t		 *nlv;
+	const char	 *glabel;
+};
+
+static int
+lat_entry(void *arg, const struct entry *e)
+{
+	struct lat_acc *c = arg;
+	const char *gv = NULL;
+	char *end;
+	double x;
+	size_t i;
+
+	/* the label's text: a number as written (a string holding one too,
+	 * as unwrap reads it) */
+	x = strtod(e->line, &end);
+	if (end == e->line || *end != '\0' || !isfinite(x))
+		return 0;
+	if (c->glabel != NULL)
+		gv = json_string_value(json_object_get(json_object_get(e->stream, "stream"),
+		    c->glabel));
+	if (gv == NULL || *gv == '\0')
+		gv = PANELS_NO_GROUP;
+	for (i = 0; i < *c->nlv && strcmp((*c->lv)[i].key, gv) != 0; i++)
+		;
+	if (i == *c->nlv) {
+		*c->lv = xreallocarray(*c->lv, *c->nlv + 1, sizeof **c->lv);
+		memset(&(*c->lv)[i], 0, sizeof **c->lv);
+		(*c->lv)[i].key = xstrdup(gv);
+		(*c->nlv)++;
+	}
+	struct lat_vals *v = &(*c->lv)[i];
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 256;
+		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
+	}
+	v->v[v->n++] = x;
+	return 0;
+}
+
+static int
+lat_lines(struct backend *b, const struct q_node *query, const char *group, int64_t a,
+    int64_t z, struct lat_vals **lv, size_t *nlv, struct ld_err *err)
+{
+	struct lokib *l = b->priv;
+	struct logql_req r;
+	struct objects ob;
+	const char *keep[1] = { group };
+	const char *glabel = NULL;
+	char *text;
+	int rc;
+
+	pthread_mutex_lock(&l->mu);
+	build_req(b, &r, &ob, query, NULL, 0, NULL);
+	text = logql_lines_query(&r, l->role[ROLE_LATENCY], keep, group ? 1 : 0, err);
+	if (text && group)
+		glabel = logql_label(&l->labels, group, err);
+	pthread_mutex_unlock(&l->mu);
+	if (text == NULL)
+		return err->status;
+	struct lat_acc c = { lv, nlv, glabel };
+	rc = each_entry(b, text, a, z, 1, SIZE_MAX, lat_entry, &c, err);
 	free(text);
 	return rc;
 }
