@@ -122,7 +122,9 @@ struct backend_ops {
 	/* The record's full text (one JSON object) as in the source; caller frees. */
 	char	*(*record)(struct backend *b, const struct hit *h, struct ld_err *err);
 	/* --follow: read what was appended (or re-read a truncated/rotated
-	 * file). Returns 1 if anything changed, 0 if not, -1 on error. */
+	 * file). Returns 1 if anything changed, 0 if not, -1 on error; remote
+	 * sources return 2 every few seconds (a live tick: the dashboard asks
+	 * again, its relative range moved on; lists keep what they show). */
 	int	(*poll)(struct backend *b, struct ld_err *err);
 	void	(*close)(struct backend *b);
 };

@@ -30,6 +30,7 @@ struct esb {
 	char		*pattern;	/* index pattern, as given */
 	char		*shown;		/* the source for messages (redacted) */
 	char		*trace_pattern;	/* the config's trace_sources, or NULL: pattern */
+	int64_t		 live_last;	/* --follow: the last tick (poll) */
 	struct es_fields f;
 	const char	*role[ROLE_COUNT];	/* full paths in the mapping, or NULL */
 	int		 have_extent;
@@ -568,9 +569,10 @@ es_record(struct backend *b, const struct hit *h, struct ld_err *err)
 static int
 es_poll(struct backend *b, struct ld_err *err)
 {
-	(void)b;
+	struct esb *e = b->priv;
+
 	(void)err;
-	return 0;
+	return remote_poll_live(&e->live_last);
 }
 
 static void

@@ -65,6 +65,7 @@ struct lokib {
 					   not met yet */
 	_Atomic int64_t	 max_range;	/* its max_query_range (a range vector's
 					   [interval]), ns; 0: not met yet */
+	int64_t		 live_last;	/* --follow: the last tick (poll) */
 };
 
 /* A Go or Prometheus duration as Loki prints its limits ("721h0m0s",
@@ -2185,9 +2186,10 @@ loki_record(struct backend *b, const struct hit *h, struct ld_err *err)
 static int
 loki_poll(struct backend *b, struct ld_err *err)
 {
-	(void)b;
+	struct lokib *l = b->priv;
+
 	(void)err;
-	return 0;
+	return remote_poll_live(&l->live_last);
 }
 
 static void

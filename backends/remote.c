@@ -195,3 +195,16 @@ remote_list_cap(void)
 		return REMOTE_LIST_CAP;
 	return (size_t)v;
 }
+
+int
+remote_poll_live(int64_t *last)
+{
+	int64_t now = time_mono();
+
+	if (*last == 0)		/* the first poll: the load has just asked */
+		*last = now;
+	if (now - *last < REMOTE_LIVE_NS)
+		return 0;
+	*last = now;
+	return 2;
+}

@@ -28,6 +28,13 @@ void	remote_conf_timeouts(struct http_conf *c, const struct backend_opts *o);
 #define REMOTE_LIST_CAP 100000
 size_t	remote_list_cap(void);
 
+/* --follow on a remote source: poll's answer. 2 (a live tick: ask again,
+ * a relative range has moved) once REMOTE_LIVE_NS have passed since the
+ * last tick (*last, time_mono ns; 0 at first: the first call only starts
+ * the clock), else 0. */
+#define REMOTE_LIVE_NS (5 * 1000000000LL)
+int	remote_poll_live(int64_t *last);
+
 /* The value at a dotted path of a JSON document, also through keys that
  * hold dots ("log.level"); NULL if absent. Borrowed from o. */
 json_t	*remote_doc_get(json_t *o, const char *path);

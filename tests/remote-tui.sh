@@ -129,4 +129,27 @@ tm send-keys -t s q
 sleep 0.3
 tm kill-session -t s 2>/dev/null
 
+# --follow on Loki: the dashboard asks again every 5 s; a list on top keeps
+# what it shows (the dashboard waits until it is back on top)
+tm new-session -d -s s -x 150 -y 40 "LANG=C.UTF-8 LOGDIVE_DEBUG_LOGQL='$tmp/live.q' '$LOGDIVE' \
+    --follow -t '$range' 'loki+http://127.0.0.1:$lport/{job=\"ml-inference\"}'; sleep 40"
+wait_for "Confidence (mean, from lines)" 15
+sleep 0.5
+q1=$(grep -c '^quantile_over_time(0.5,' "$tmp/live.q")
+sleep 11
+q2=$(grep -c '^quantile_over_time(0.5,' "$tmp/live.q")
+if [ "$q1" -ge 1 ] && [ "$q2" -ge $((q1 + 2)) ]; then ok "loki --follow: the dashboard asks again every 5 s ($q1, then $q2 refreshes)"
+else not_ok "loki --follow: the dashboard asks again ($q1, then $q2 refreshes)"; fi
+tm send-keys -t s Down Enter
+wait_for "requests · sorted by latency" 10
+sleep 0.5
+l1=$(grep -c '^{' "$tmp/live.q"); q3=$(grep -c '^quantile_over_time(0.5,' "$tmp/live.q")
+sleep 6
+l2=$(grep -c '^{' "$tmp/live.q"); q4=$(grep -c '^quantile_over_time(0.5,' "$tmp/live.q")
+if [ "$l1" = "$l2" ] && [ "$q3" = "$q4" ]; then ok "loki --follow: a list on top is left alone"
+else not_ok "loki --follow: a list on top is left alone ($l1/$l2 log queries, $q3/$q4 refreshes)"; fi
+tm send-keys -t s q
+sleep 0.3
+tm kill-session -t s 2>/dev/null
+
 echo "1..$n"

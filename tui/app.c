@@ -39,7 +39,7 @@
 #define HIST_MAX	100		/* entries of a prompt's history */
 
 /* What the threads tell the event loop through the pipe. */
-enum msg_kind { MSG_JOB, MSG_LOADED, MSG_CHANGED, MSG_POLL_ERROR };
+enum msg_kind { MSG_JOB, MSG_LOADED, MSG_CHANGED, MSG_POLL_ERROR, MSG_TICK };
 struct msg {
 	enum msg_kind	 kind;
 	struct job	*job;
@@ -376,7 +376,7 @@ worker_main(void *arg)
 			last_poll = time_mono();
 			if (r > 0) {
 				poll_failed = 0;
-				send_msg(a, MSG_CHANGED, NULL);
+				send_msg(a, r == 2 ? MSG_TICK : MSG_CHANGED, NULL);
 			} else if (r < 0 && !poll_failed) {
 				/* once per run of failures */
 				j = job_new(JOB_SEARCH, 0);
@@ -1916,6 +1916,21 @@ refresh_after_change(struct app *a)
 		top->stale = top->ops->refresh != NULL;
 }
 
+/* A remote source's live tick (--follow): the dashboard asks again (its
+ * relative range re-read); lists keep what they show. */
+static void
+refresh_dashboard(struct app *a)
+{
+	struct view *top = viewstack_top(&a->vs), *dash = a->vs.v[0];
+
+	if (dash->ops->refresh == NULL)
+		return;
+	if (top == dash && !dash->busy)
+		dash->ops->refresh(dash);
+	else
+		dash->stale = 1;
+}
+
 static void
 handle_msgs(struct app *a)
 {
@@ -1941,6 +1956,9 @@ handle_msgs(struct app *a)
 				break;
 			case MSG_CHANGED:
 				refresh_after_change(a);
+				break;
+			case MSG_TICK:
+				refresh_dashboard(a);
 				break;
 			case MSG_POLL_ERROR:
 				app_message(a, 1, "--follow: %s",
