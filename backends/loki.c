@@ -1680,31 +1680,43 @@ conf_entry(void *arg, const struct entry *e)
 	return 0;
 }
 
+/* Every line of query on [a, z) shrunk to the field's text, with group's
+ * label kept (*glabel: its name in the streams, NULL without a group), to
+ * fn. */
+static int
+each_field_line(struct backend *b, const struct q_node *query, const char *field,
+    const char *group, int64_t a, int64_t z, int (*fn)(void *, const struct entry *),
+    void *arg, const char **glabel, struct ld_err *err)
+{
+	struct lokib *l = b->priv;
+	struct logql_req r;
+	struct objects ob;
+	const char *keep[1] = { group };
+	char *text;
+	int rc;
+
+	pthread_mutex_lock(&l->mu);
+	build_req(b, &r, &ob, query, NULL, 0, NULL);
+	text = logql_lines_query(&r, field, keep, group ? 1 : 0, err);
+	*glabel = text && group ? logql_label(&l->labels, group, err) : NULL;
+	pthread_mutex_unlock(&l->mu);
+	if (text == NULL)
+		return err->status;
+	rc = each_entry(b, text, a, z, 1, SIZE_MAX, fn, arg, err);
+	free(text);
+	return rc;
+}
+
 static int
 conf_lines(struct backend *b, struct dash *d, const struct q_node *query,
     const char *group, int64_t a, int64_t z, double *psum, uint64_t *pn,
     struct ld_err *err)
 {
 	struct lokib *l = b->priv;
-	struct logql_req r;
-	struct objects ob;
-	const char *keep[1] = { group };
-	const char *glabel = NULL;
-	char *text;
-	int rc;
+	struct conf_acc c = { d, NULL, psum, pn };
 
-	pthread_mutex_lock(&l->mu);
-	build_req(b, &r, &ob, query, NULL, 0, NULL);
-	text = logql_lines_query(&r, l->role[ROLE_CONFIDENCE], keep, group ? 1 : 0, err);
-	if (text && group)
-		glabel = logql_label(&l->labels, group, err);
-	pthread_mutex_unlock(&l->mu);
-	if (text == NULL)
-		return err->status;
-	struct conf_acc c = { d, glabel, psum, pn };
-	rc = each_entry(b, text, a, z, 1, SIZE_MAX, conf_entry, &c, err);
-	free(text);
-	return rc;
+	return each_field_line(b, query, l->role[ROLE_CONFIDENCE], group, a, z, conf_entry,
+	    &c, &c.glabel, err);
 }
 
 
@@ -1755,25 +1767,10 @@ lat_lines(struct backend *b, const struct q_node *query, const char *group, int6
     int64_t z, struct lat_vals **lv, size_t *nlv, struct ld_err *err)
 {
 	struct lokib *l = b->priv;
-	struct logql_req r;
-	struct objects ob;
-	const char *keep[1] = { group };
-	const char *glabel = NULL;
-	char *text;
-	int rc;
+	struct lat_acc c = { lv, nlv, NULL };
 
-	pthread_mutex_lock(&l->mu);
-	build_req(b, &r, &ob, query, NULL, 0, NULL);
-	text = logql_lines_query(&r, l->role[ROLE_LATENCY], keep, group ? 1 : 0, err);
-	if (text && group)
-		glabel = logql_label(&l->labels, group, err);
-	pthread_mutex_unlock(&l->mu);
-	if (text == NULL)
-		return err->status;
-	struct lat_acc c = { lv, nlv, glabel };
-	rc = each_entry(b, text, a, z, 1, SIZE_MAX, lat_entry, &c, err);
-	free(text);
-	return rc;
+	return each_field_line(b, query, l->role[ROLE_LATENCY], group, a, z, lat_entry, &c,
+	    &c.glabel, err);
 }
 
 /* ---- search, trace, record ---- */
