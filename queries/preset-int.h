@@ -25,4 +25,14 @@ char	*preset_file_stem(const char *path);
  * read. */
 char	**preset_dir_stems(const char *dir, size_t *n, int *eno);
 
+struct preset_dirs;
+/* Every NAME.json of d's folders in order, each name once: the first
+ * folder that has it wins (later ones are shadowed). fn(arg, i, stem,
+ * path) for each (i: the folder's index in d; stem and path valid during
+ * the call); unreadable(arg, i, errno) for a folder that cannot be read,
+ * if not NULL. */
+void	preset_dirs_each(const struct preset_dirs *d,
+	    void (*fn)(void *arg, size_t i, const char *stem, const char *path),
+	    void (*unreadable)(void *arg, size_t i, int eno), void *arg);
+
 #endif

@@ -576,59 +576,35 @@ preset_dir_stems(const char *dir, size_t *n, int *eno)
 	return v ? v : xcalloc(1, sizeof *v);
 }
 
-static int
-cmp_preset(const void *a, const void *b)
-{
-	return strcmp(((const struct preset *)a)->name, ((const struct preset *)b)->name);
-}
-
-size_t
-preset_list(const struct preset_dirs *d, struct preset **out, size_t *n,
-    const struct ld_warn *w)
+void
+preset_dirs_each(const struct preset_dirs *d,
+    void (*fn)(void *arg, size_t i, const char *stem, const char *path),
+    void (*unreadable)(void *arg, size_t i, int eno), void *arg)
 {
 	char **seen = NULL;
-	size_t nseen = 0, bad = 0;
+	size_t nseen = 0;
 
-	*out = NULL;
-	*n = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		size_t ns;
 		int eno = 0;
 		char **stems = preset_dir_stems(d->dir[i], &ns, &eno);
 		if (stems == NULL) {
-			if (d->origin[i] == PRESET_TEAM)
-				ld_warnf(w, "presets_path: %s: %s", d->dir[i], strerror(eno));
+			if (unreadable != NULL)
+				unreadable(arg, i, eno);
 			continue;
 		}
 		for (size_t k = 0; k < ns; k++) {
-			char *path = xasprintf("%s/%s.json", d->dir[i], stems[k]);
 			int dup = 0;
 			for (size_t s = 0; s < nseen && !dup; s++)
 				dup = strcmp(seen[s], stems[k]) == 0;
 			if (dup) {
-				free(path);
 				free(stems[k]);
 				continue;
 			}
 			seen = xreallocarray(seen, nseen + 1, sizeof *seen);
 			seen[nseen++] = stems[k];
-			if (!preset_name_ok(stems[k])) {
-				ld_warnf(w, "%s: skipped: the file name is not a preset name "
-				    "(letters, digits, '.', '_', '-')", path);
-				bad++;
-				free(path);
-				continue;
-			}
-			struct preset p;
-			struct ld_err e;
-			err_clear(&e);
-			if (preset_load_file(path, d->origin[i], &p, w, &e) != LD_OK) {
-				ld_warnf(w, "%s", e.msg);
-				bad++;
-			} else {
-				*out = xreallocarray(*out, *n + 1, sizeof **out);
-				(*out)[(*n)++] = p;
-			}
+			char *path = xasprintf("%s/%s.json", d->dir[i], stems[k]);
+			fn(arg, i, stems[k], path);
 			free(path);
 		}
 		free(stems);
@@ -636,9 +612,65 @@ preset_list(const struct preset_dirs *d, struct preset **out, size_t *n,
 	for (size_t s = 0; s < nseen; s++)
 		free(seen[s]);
 	free(seen);
+}
+
+static int
+cmp_preset(const void *a, const void *b)
+{
+	return strcmp(((const struct preset *)a)->name, ((const struct preset *)b)->name);
+}
+
+struct list_ctx {
+	const struct preset_dirs *d;
+	const struct ld_warn	*w;
+	struct preset		**out;
+	size_t			*n, bad;
+};
+
+static void
+list_unreadable(void *arg, size_t i, int eno)
+{
+	struct list_ctx *c = arg;
+
+	if (c->d->origin[i] == PRESET_TEAM)
+		ld_warnf(c->w, "presets_path: %s: %s", c->d->dir[i], strerror(eno));
+}
+
+static void
+list_one(void *arg, size_t i, const char *stem, const char *path)
+{
+	struct list_ctx *c = arg;
+	struct preset p;
+	struct ld_err e;
+
+	if (!preset_name_ok(stem)) {
+		ld_warnf(c->w, "%s: skipped: the file name is not a preset name "
+		    "(letters, digits, '.', '_', '-')", path);
+		c->bad++;
+		return;
+	}
+	err_clear(&e);
+	if (preset_load_file(path, c->d->origin[i], &p, c->w, &e) != LD_OK) {
+		ld_warnf(c->w, "%s", e.msg);
+		c->bad++;
+	} else {
+		*c->out = xreallocarray(*c->out, *c->n + 1, sizeof **c->out);
+		(*c->out)[(*c->n)++] = p;
+	}
+}
+
+size_t
+preset_list(const struct preset_dirs *d, struct preset **out, size_t *n,
+    const struct ld_warn *w)
+{
+	struct list_ctx c = { d, w, out, n, 0 };
+
+	*out = NULL;
+	*n = 0;
+	preset_dirs_each(d, list_one, list_unreadable, &c);
 	if (*n > 1)
 		qsort(*out, *n, sizeof **out, cmp_preset);
-	return bad;
+	return c.bad;
 }
 
 /* ---- writing ---- */

@@ -220,50 +220,42 @@ cmp_runbook(const void *a, const void *b)
 	return strcmp(((const struct runbook *)a)->name, ((const struct runbook *)b)->name);
 }
 
+struct list_ctx {
+	const struct preset_dirs *d, *presets;
+	const struct ld_warn	*w;
+	struct runbook		**out;
+	size_t			*n, bad;
+};
+
+static void
+list_one(void *arg, size_t i, const char *stem, const char *path)
+{
+	struct list_ctx *c = arg;
+	struct runbook rb;
+	struct ld_err e;
+
+	(void)stem;
+	err_clear(&e);
+	if (runbook_load_file(path, c->d->origin[i], c->presets, &rb, c->w, &e) != LD_OK) {
+		ld_warnf(c->w, "%s", e.msg);
+		c->bad++;
+	} else {
+		*c->out = xreallocarray(*c->out, *c->n + 1, sizeof **c->out);
+		(*c->out)[(*c->n)++] = rb;
+	}
+}
+
 size_t
 runbook_list(const struct preset_dirs *d, const struct preset_dirs *presets,
     struct runbook **out, size_t *n, const struct ld_warn *w)
 {
-	char **seen = NULL;
-	size_t nseen = 0, bad = 0;
+	struct list_ctx c = { d, presets, w, out, n, 0 };
 
 	*out = NULL;
 	*n = 0;
-	for (size_t i = 0; i < d->n; i++) {
-		size_t ns;
-		int eno = 0;
-		char **stems = preset_dir_stems(d->dir[i], &ns, &eno);
-		if (stems == NULL)
-			continue;	/* a team folder need not have runbooks/ */
-		for (size_t k = 0; k < ns; k++) {
-			int dup = 0;
-			for (size_t s = 0; s < nseen && !dup; s++)
-				dup = strcmp(seen[s], stems[k]) == 0;
-			if (dup) {
-				free(stems[k]);
-				continue;
-			}
-			seen = xreallocarray(seen, nseen + 1, sizeof *seen);
-			seen[nseen++] = stems[k];
-			char *path = xasprintf("%s/%s.json", d->dir[i], stems[k]);
-			struct runbook rb;
-			struct ld_err e;
-			err_clear(&e);
-			if (runbook_load_file(path, d->origin[i], presets, &rb, w, &e) != LD_OK) {
-				ld_warnf(w, "%s", e.msg);
-				bad++;
-			} else {
-				*out = xreallocarray(*out, *n + 1, sizeof **out);
-				(*out)[(*n)++] = rb;
-			}
-			free(path);
-		}
-		free(stems);
-	}
-	for (size_t s = 0; s < nseen; s++)
-		free(seen[s]);
-	free(seen);
+	/* a folder need not have runbooks/ */
+	preset_dirs_each(d, list_one, NULL, &c);
 	if (*n > 1)
 		qsort(*out, *n, sizeof **out, cmp_runbook);
-	return bad;
+	return c.bad;
 }
