@@ -9,8 +9,6 @@
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-es.XXXXXX") || exit 1
 . "$srcdir/tests/lib/common.sh"
 trap 'stop_fakes; rm -rf "$tmp"' EXIT
-XDG_CACHE_HOME=$tmp/cache
-export XDG_CACHE_HOME
 unset ES_API_KEY ES_USERNAME ES_PASSWORD ES_BEARER_TOKEN
 
 "$PYTHON3" "$srcdir/tests/gen-logs.py" --requests 2000 --seed 9 --long-line 0 \
@@ -26,63 +24,8 @@ es="es+http://127.0.0.1:$(cat "$tmp/es.port")/ml-inference-*"
 range=2026-02-26T04:00:00Z..2026-02-27T04:00:00Z
 
 # panels: the same figures as the file backend
-"$LOGDIVE" panels -f json -b 1h -t "$range" "$tmp/all.jsonl" >"$tmp/file.json" 2>"$tmp/err1"
-"$LOGDIVE" panels -f json -b 1h -t "$range" "$es" >"$tmp/es.json" 2>"$tmp/err2"
-st=$?
-if [ $st -eq 0 ]; then ok "panels through Elasticsearch"; else not_ok "panels through Elasticsearch (exit $st)" "$tmp/err2"; fi
-"$PYTHON3" - "$tmp/file.json" "$tmp/es.json" "$n" >"$tmp/cmp" <<'PY'
-import json, sys
-f, e = (json.load(open(p)) for p in sys.argv[1:3])
-n = int(sys.argv[3])
-def check(cond, name, diag=""):
-    global n
-    n += 1
-    print(("ok" if cond else "not ok"), n, "-", name)
-    if not cond and diag:
-        print("#   " + str(diag)[:400])
-def close(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-check(e["range"] == f["range"] and e["bucket_seconds"] == f["bucket_seconds"],
-      "same range and buckets", (e["range"], f["range"]))
-check(e["latency"]["exact"] is False, "percentiles marked approximate (TDigest on a real server)")
-fr = f["records"]
-check(e["records"]["total"] == fr["total"] - fr["invalid_json"] - fr["invalid_utf8"]
-      - fr["too_long"] - fr["no_time"], "records: every valid record",
-      (e["records"], fr))
-fg = {g["key"]: g for g in f["latency"]["groups"]}
-eg = {g["key"]: g for g in e["latency"]["groups"]}
-check(list(fg) == list(eg), "same groups in the same order", (list(fg), list(eg)))
-for k in fg:
-    a, b = fg[k], eg.get(k, {})
-    check(a["count"] == b.get("count") and all(close(a[p], b.get(p)) for p in ("p50", "p95", "p99")),
-          "latency %s: count, p50, p95, p99" % k, (a, b))
-    check(a["histogram"] == b.get("histogram"), "latency %s: histogram" % k)
-def series(d, key):
-    return [(p["t"], p.get("mean"), p.get("count")) for p in d]
-fc = {s["key"]: s["points"] for s in f["confidence"]["series"]}
-ec = {s["key"]: s["points"] for s in e["confidence"]["series"]}
-for k in fc:
-    ok = k in ec and len(fc[k]) == len(ec[k]) and all(
-        a["t"] == b["t"] and a["count"] == b["count"] and close(a["mean"], b["mean"])
-        for a, b in zip(fc[k], ec.get(k, [])))
-    check(ok, "confidence series %s" % k)
-check(all(a["t"] == b["t"] and a["hits"] == b["hits"] and a["total"] == b["total"]
-          for a, b in zip(f["cache_hit"]["points"], e["cache_hit"]["points"])),
-      "cache hit points")
-check(all(a["t"] == b["t"] and a["errors"] == b["errors"]
-          for a, b in zip(f["errors"]["points"], e["errors"]["points"])),
-      "errors per bucket")
-check(all(a["t"] == b["t"] and close(a["mean"], b["mean"])
-          for a, b in zip(f["drift"]["points"], e["drift"]["points"])),
-      "drift per bucket")
-check(f["versions"]["shares"] == e["versions"]["shares"], "model-version share")
-print("#done", n)
-PY
-grep -v '^#done' "$tmp/cmp"
-n=$(sed -n 's/^#done //p' "$tmp/cmp")
-[ -n "$n" ] || { n=99; not_ok "comparing panels failed"; }
+. "$srcdir/tests/lib/panels.sh"
+panels_vs_file es Elasticsearch "$es"
 
 # requests and trace: the very records of the file backend
 q='serving_variant:canary and latency_ms >= 300'
@@ -270,33 +213,8 @@ rr=2026-02-27T03:00:00Z..2026-02-27T04:00:00Z
     >"$tmp/rag-es" 2>"$tmp/err19"
 "$LOGDIVE" panels -f json -b 30m -t "$rr" "es+http://127.0.0.1:$(cat "$tmp/ragns.port")/rag" \
     >"$tmp/rag-ns" 2>"$tmp/err20"
-"$PYTHON3" - "$tmp/rag-file" "$tmp/rag-es" "$tmp/rag-ns" "$n" >"$tmp/cmp2" <<'PY'
-import json, sys
-f, e, v = (json.load(open(p)) for p in sys.argv[1:4])
-n = int(sys.argv[4])
-def check(cond, name, diag=""):
-    global n
-    n += 1
-    print(("ok" if cond else "not ok"), n, "-", name)
-    if not cond and diag:
-        print("#   " + str(diag)[:400])
-means = [0.9, 0.5, 0.3, 0.5, 0.7, 0.3, 0.5]
-want = sum(means) / 7
-pts = lambda d: [(p["mean"], p["count"]) for p in d["confidence"]["series"][0]["points"]]
-check(abs(f["confidence"]["mean"] - want) < 1e-12 and f["confidence"]["method"] == "record",
-      "file: the mean of each record's mean (%.6f)" % want, f["confidence"])
-check(e["confidence"]["method"] == "script" and abs(e["confidence"]["mean"] - want) < 1e-12
-      and all(abs(a[0] - b[0]) < 1e-12 and a[1] == b[1] for a, b in zip(pts(f), pts(e))),
-      "Elasticsearch: the same means, by a script", (e["confidence"], pts(f)))
-allv = [0.9, 0.2, 0.4, 0.6, 0.8, 0.5, 0.1, 1.0, 0.0, 0.5, 0.7, 0.3, 0.25, 0.75]
-check(v["confidence"]["method"] == "values" and
-      abs(v["confidence"]["mean"] - sum(allv) / len(allv)) < 1e-12,
-      "scripts refused: the mean of all scores, method values", v["confidence"])
-print("#done", n)
-PY
-grep -v '^#done' "$tmp/cmp2"
-n=$(sed -n 's/^#done //p' "$tmp/cmp2")
-[ -n "$n" ] || { n=99; not_ok "comparing ragged confidence failed"; }
+py_checks "comparing ragged confidence" "$srcdir/tests/lib/cmp_panels.py" \
+    ragged "$tmp/rag-file" "$tmp/rag-es" "$tmp/rag-ns"
 if grep -q "confidence is the mean of all scores: .*cannot execute \[inline\] scripts" "$tmp/err20"
 then ok "scripts refused: said, with the server's reason"
 else not_ok "scripts refused: said" "$tmp/err20"; fi

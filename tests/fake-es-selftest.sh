@@ -5,53 +5,18 @@
 # Environment (set by tests/run.sh): srcdir, builddir, PYTHON3.
 : "${srcdir:=.}" "${builddir:=.}" "${PYTHON3:=python3}"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-fake-es.XXXXXX") || exit 1
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-if ! "$PYTHON3" "$srcdir/tests/gen-logs.py" --requests 2600 --seed 4 --long-line 0 \
-	--out "$tmp/all.jsonl" >/dev/null 2>&1; then
-	echo "not ok 1 - gen-logs.py"; echo "1..1"; exit 1
-fi
+. "$srcdir/tests/lib/selftest.sh"
+selftest_setup fake-es
+selftest_logs --requests 2600 --seed 4 --long-line 0
 # two indices: odd lines and even lines
-awk 'NR % 2 == 1' "$tmp/all.jsonl" >"$tmp/a.jsonl"
-awk 'NR % 2 == 0' "$tmp/all.jsonl" >"$tmp/b.jsonl"
-
-"$PYTHON3" "$srcdir/tests/fake-es.py" --port-file "$tmp/port" \
-	--index ml-odd="$tmp/a.jsonl" --index ml-even="$tmp/b.jsonl" \
-	2>"$tmp/server.log" &
-pid=$!
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 150 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-if [ ! -s "$tmp/port" ]; then
-	echo "not ok 1 - fake-es.py did not start"; sed 's/^/#   /' "$tmp/server.log"
-	echo "1..1"; exit 1
-fi
+selftest_start fake-es.py --index ml-odd="$tmp/a.jsonl" --index ml-even="$tmp/b.jsonl"
 
 cat >"$tmp/check.py" <<'PYEOF'
-import base64, json, math, os, subprocess, sys, time
-import urllib.error, urllib.request
+import json, math, os, sys
+from selftest import get, http, num, plan, reset_and_delay, start, tap
 
 port, tmp, fake = sys.argv[1], sys.argv[2], sys.argv[3]
 BASE = "http://127.0.0.1:%s" % port
-n = 0
-
-
-def tap(cond, what, detail=None):
-    global n
-    n += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n, what))
-    if not cond and detail is not None:
-        for line in str(detail)[:1500].splitlines():
-            print("#   " + line)
-    sys.stdout.flush()
 
 
 def req(path, body=None, method=None, headers=None, base=BASE, raw=False):
@@ -62,18 +27,9 @@ def req(path, body=None, method=None, headers=None, base=BASE, raw=False):
         body = body.encode()
     h = {"Content-Type": "application/json"}
     h.update(headers or {})
-    r = urllib.request.Request(base + path, data=body, headers=h,
-                               method=method or ("POST" if body is not None else "GET"))
-    try:
-        f = urllib.request.urlopen(r, timeout=20)
-        st, hd = f.status, f.headers
-    except urllib.error.HTTPError as e:
-        f, st, hd = e, e.code, e.headers
-    try:
-        data = f.read()
-    except Exception as e:   # e.g. IncompleteRead on a truncated body
-        return st, hd, e
-    if raw:
+    st, hd, data = http(base + path, body, h,
+                        method or ("POST" if body is not None else "GET"))
+    if raw or isinstance(data, Exception):
         return st, hd, data
     try:
         return st, hd, json.loads(data)
@@ -94,14 +50,6 @@ for fn in ("a.jsonl", "b.jsonl"):
                 docs.append(o)
 
 
-def get(o, path):
-    for k in path.split("."):
-        if not isinstance(o, dict) or k not in o:
-            return None
-        o = o[k]
-    return o
-
-
 def pct(vals, p):
     """numpy.percentile(vals, p) (method 'linear')"""
     v = sorted(vals)
@@ -114,10 +62,6 @@ def pct(vals, p):
     if f >= 0.5:
         return float(v[hi] - (v[hi] - v[lo]) * (1 - f))
     return float(v[lo] + (v[hi] - v[lo]) * f)
-
-
-def num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 # ---- GET / and _mapping
@@ -287,31 +231,12 @@ tap(st == 200 and isinstance(r, ValueError) and "html" in hd.get("Content-Type",
 fault({"status": 429, "times": 2})
 codes = [req("/ml-*/_count", {})[0] for i in range(3)]
 tap(codes == [429, 429, 200], "fault times 2 counts down (429, 429, 200)", codes)
-fault({"reset": True})
-st, hd, r = None, None, None
-try:
-    req("/")
-    reset_ok = False
-except Exception as e:   # connection reset / remote closed
-    reset_ok = True
-tap(reset_ok and req("/")[0] == 200, "fault reset: the connection drops, then answers")
-fault({"delay_ms": 300})
-t0 = time.time()
-st = req("/")[0]
-tap(st == 200 and time.time() - t0 >= 0.3, "fault delay_ms 300 delays the answer")
+reset_and_delay(fault, lambda: req("/")[0])
 
 # ---- auth: a second server that wants an API key
-pf = os.path.join(tmp, "port2")
-srv = subprocess.Popen([sys.executable, fake, "--port-file", pf, "--require-api-key",
-                        "S2VZOnNlY3JldA==", "--index",
-                        "ml-odd=" + os.path.join(tmp, "a.jsonl")],
-                       stderr=subprocess.DEVNULL)
+srv, b2 = start(fake, tmp, ["--require-api-key", "S2VZOnNlY3JldA==", "--index",
+                           "ml-odd=" + os.path.join(tmp, "a.jsonl")])
 try:
-    for i in range(150):
-        if os.path.exists(pf) and open(pf).read().strip():
-            break
-        time.sleep(0.1)
-    b2 = "http://127.0.0.1:%s" % open(pf).read().strip()
     st, hd, r = req("/ml-*/_search", s1, base=b2)
     tap(st == 401 and "ApiKey" in (hd.get_all("WWW-Authenticate") or []) and
         r["error"]["root_cause"][0]["type"] == "security_exception" and
@@ -337,7 +262,7 @@ st, hd, r = req("/_fake/stats")
 tap(st == 200 and r["requests"] == 3 and r["by_path"] == {"/": 1, "/ml-*/_search": 2}
     and r["bytes_in"] == 2 * len(json.dumps(s1)) and r["bytes_out"] > 0,
     "stats count requests, paths and bytes", r)
-print("1..%d" % n)
+plan()
 PYEOF
 
-"$PYTHON3" "$tmp/check.py" "$(cat "$tmp/port")" "$tmp" "$srcdir/tests/fake-es.py"
+selftest_check fake-es.py

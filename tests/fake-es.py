@@ -77,13 +77,14 @@ import math
 import os
 import re
 import socket
-import struct
 import sys
-import threading
 import time
 from functools import cmp_to_key
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "lib"))
+sys.dont_write_bytecode = True    # no __pycache__ in the source tree
+import fakehttp  # noqa: E402  (tests/lib/fakehttp.py)
 
 TIME_KEYS = ("timestamp", "@timestamp")
 MAX_RESULT_WINDOW = 10000
@@ -1664,29 +1665,9 @@ def keep_alive_ms(v):
     return int(m.group(1)) * UNIT_MS[m.group(2)]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakehttp.Handler):
     server_version = "fake-es"
     sys_version = ""
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("fake-es: " + (fmt % args) + "\n")
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
-    def do_HEAD(self):
-        self.handle_any("HEAD")
 
     def read_body(self):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -1742,20 +1723,9 @@ class Handler(BaseHTTPRequestHandler):
         self.counted = not path.startswith("/_fake/")
         if not self.counted:
             return self.control(method, path, body)
-        with srv.lock:
-            srv.requests += 1
-            srv.by_path[path] = srv.by_path.get(path, 0) + 1
-            srv.bytes_in += len(body)
-        if srv.latency_ms:
-            time.sleep(srv.latency_ms / 1000.0)
-        fault = srv.take_fault(path)
-        if fault and fault.get("delay_ms"):
-            time.sleep(float(fault["delay_ms"]) / 1000.0)
-        if fault and fault.get("reset"):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
+        srv.count_request(path, body)
+        fault = self.injected_fault(path)
+        if fault is fakehttp.RESET:
             return
         denied = self.auth_failure(path)
         if denied:
@@ -1765,9 +1735,7 @@ class Handler(BaseHTTPRequestHandler):
             page = ("<html><head><title>%d</title></head><body><h1>fake-es: not "
                     "JSON</h1></body></html>\n" % st).encode()
             return self.send(st, page, "text/html", truncate=bool(fault.get("truncate")))
-        hdrs = []
-        if fault and fault.get("retry_after") is not None:
-            hdrs.append(("Retry-After", str(fault["retry_after"])))
+        hdrs = fakehttp.retry_after(fault)
         if fault and fault.get("status"):
             st = int(fault["status"])
             if st in (502, 504):
@@ -1836,39 +1804,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send(401, json.dumps(err.body()).encode(), headers=hdrs)
         return answer
 
-    # ---- test control: /_fake/...
-    def control(self, method, path, body):
-        srv = self.server
-        try:
-            arg = json.loads(body.decode() or "{}") if body.strip() else {}
-        except ValueError:
-            arg = None
-        if path == "/_fake/faults" and method == "POST":
-            if not isinstance(arg, (dict, list)):
-                return self.send(400, b'{"error":"fault must be a JSON object","status":400}')
-            for f in (arg if isinstance(arg, list) else [arg]):
-                srv.add_fault(f)
-            obj = {"acknowledged": True, "faults": srv.faults_view()}
-        elif path == "/_fake/faults" and method == "DELETE":
-            with srv.lock:
-                srv.faults = []
-            obj = {"acknowledged": True}
-        elif path == "/_fake/faults":
-            obj = {"faults": srv.faults_view()}
-        elif path == "/_fake/stats":
-            with srv.lock:
-                obj = {"requests": srv.requests, "by_path": dict(srv.by_path),
-                       "bytes_in": srv.bytes_in, "bytes_out": srv.bytes_out}
-        elif path == "/_fake/reset" and method == "POST":
-            with srv.lock:
-                srv.requests = srv.bytes_in = srv.bytes_out = 0
-                srv.by_path = {}
-                srv.faults = []
-            obj = {"acknowledged": True}
-        else:
-            return self.send(400, json.dumps({"error": "no handler found for uri [%s] "
-                                              "and method [%s]" % (path, method),
-                                              "status": 400}).encode())
+    # ---- answers of the test control (fakehttp.Handler.control)
+    def control_bad_fault(self):
+        self.send(400, b'{"error":"fault must be a JSON object","status":400}')
+
+    def control_unknown(self, method, path):
+        self.send(400, json.dumps({"error": "no handler found for uri [%s] "
+                                   "and method [%s]" % (path, method),
+                                   "status": 400}).encode())
+
+    def control_answer(self, obj):
         self.send(200, json.dumps(obj).encode())
 
     # ---- the ES API
@@ -2007,14 +1952,7 @@ class Handler(BaseHTTPRequestHandler):
         return {"took": int((time.time() - t0) * 1000), "responses": out}
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128   # socketserver's 5 drops connections made at once
-
-    def handle_error(self, request, client_address):
-        pass   # resets and truncations make clients hang up: not our problem
-
+class Server(fakehttp.Server):
     def root_info(self):
         if self.flavour == "opensearch":
             version = {"distribution": "opensearch", "number": self.version,
@@ -2035,29 +1973,6 @@ class Server(ThreadingHTTPServer):
         return {"name": "fake-node-0", "cluster_name": "fake-es",
                 "cluster_uuid": "ZmFrZS1lcy1jbHVzdGVy", "version": version,
                 "tagline": tagline}
-
-    # faults
-    def add_fault(self, f):
-        f = dict(f)
-        f["times"] = int(f.get("times", 1))
-        with self.lock:
-            self.faults.append(f)
-
-    def faults_view(self):
-        with self.lock:
-            return [dict(f) for f in self.faults]
-
-    def take_fault(self, path):
-        with self.lock:
-            for f in self.faults:
-                if f.get("path") and f["path"] not in path:
-                    continue
-                if f["times"] > 0:
-                    f["times"] -= 1
-                    if f["times"] == 0:
-                        self.faults.remove(f)
-                return dict(f)
-        return None
 
     # point in time
     def open_pit(self, target, keep_alive, opensearch):
@@ -2132,36 +2047,10 @@ def main():
         if a.flavour == "elasticsearch" else 8
     srv.api_key = a.require_api_key
     srv.basic = a.require_basic
-    srv.latency_ms = a.latency_ms
-    srv.verbose = a.verbose
-    srv.lock = threading.Lock()
-    srv.requests = srv.bytes_in = srv.bytes_out = 0
-    srv.by_path = {}
-    srv.faults = []
+    srv.setup_common(a)
     srv.pits = {}
     srv.pit_seq = 0
-    for f in a.fault:
-        srv.add_fault(json.loads(f))
-    port = srv.server_address[1]
-    if a.port_file:
-        tmp = a.port_file + ".tmp"
-        with open(tmp, "w") as fh:
-            fh.write("%d\n" % port)
-        os.rename(tmp, a.port_file)
-    sys.stderr.write("fake-es: listening on 127.0.0.1:%d\n" % port)
-    parent = os.getppid()
-
-    def watchdog():     # exit when the test that started us is gone
-        while True:
-            time.sleep(1)
-            if os.getppid() != parent:
-                os._exit(0)
-    threading.Thread(target=watchdog, daemon=True).start()
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
+    fakehttp.serve(srv, a.port_file, "fake-es:")
 
 if __name__ == "__main__":
     main()

@@ -8,57 +8,24 @@
 # Environment (set by tests/run.sh): srcdir, builddir, PYTHON3.
 : "${srcdir:=.}" "${builddir:=.}" "${PYTHON3:=python3}"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-fake-loki.XXXXXX") || exit 1
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
+. "$srcdir/tests/lib/selftest.sh"
+selftest_setup fake-loki
 # 300 requests = 1500 lines; --dirty 0.05 makes a few invalid (cut) lines
-if ! "$PYTHON3" "$srcdir/tests/gen-logs.py" --requests 300 --seed 5 --dirty 0.05 \
-	--long-line 0 --out "$tmp/all.jsonl" >/dev/null 2>&1; then
-	echo "not ok 1 - gen-logs.py"; echo "1..1"; exit 1
-fi
+selftest_logs --requests 300 --seed 5 --dirty 0.05 --long-line 0
 # two streams: odd lines and even lines
-awk 'NR % 2 == 1' "$tmp/all.jsonl" >"$tmp/a.jsonl"
-awk 'NR % 2 == 0' "$tmp/all.jsonl" >"$tmp/b.jsonl"
-
-"$PYTHON3" "$srcdir/tests/fake-loki.py" --port-file "$tmp/port" \
+selftest_start fake-loki.py \
 	--stream '{job="ml-inference",service="recommendation-model-prod"}='"$tmp/a.jsonl" \
-	--stream '{job="ml-inference",service="shadow"}='"$tmp/b.jsonl" \
-	2>"$tmp/server.log" &
-pid=$!
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 150 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-if [ ! -s "$tmp/port" ]; then
-	echo "not ok 1 - fake-loki.py did not start"; sed 's/^/#   /' "$tmp/server.log"
-	echo "1..1"; exit 1
-fi
+	--stream '{job="ml-inference",service="shadow"}='"$tmp/b.jsonl"
 
 cat >"$tmp/check.py" <<'PYEOF'
-import base64, json, math, os, re, subprocess, sys, threading, time
-import urllib.error, urllib.parse, urllib.request
+import base64, json, math, os, re, sys, threading
+import urllib.parse
 from datetime import datetime, timezone
+from selftest import get, http, num, plan, reset_and_delay, start, tap
 
 port, tmp, fake = sys.argv[1], sys.argv[2], sys.argv[3]
 BASE = "http://127.0.0.1:%s" % port
 NS = 10 ** 9
-n = 0
-
-
-def tap(cond, what, detail=None):
-    global n
-    n += 1
-    print("%s %d - %s" % ("ok" if cond else "not ok", n, what))
-    if not cond and detail is not None:
-        for line in str(detail)[:1500].splitlines():
-            print("#   " + line)
-    sys.stdout.flush()
 
 
 def req(path, params=None, data=None, headers=None, base=BASE, method=None):
@@ -71,16 +38,7 @@ def req(path, params=None, data=None, headers=None, base=BASE, method=None):
         headers = dict(headers or {}, **{"Content-Type": "application/x-www-form-urlencoded"})
     elif isinstance(data, str):
         data = data.encode()
-    r = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        f = urllib.request.urlopen(r, timeout=20)
-        st, hd = f.status, f.headers
-    except urllib.error.HTTPError as e:
-        f, st, hd = e, e.code, e.headers
-    try:
-        return st, hd, f.read()
-    except Exception as e:   # e.g. IncompleteRead on a truncated body
-        return st, hd, e
+    return http(url, data, headers, method)
 
 
 def jreq(path, params=None, **kw):
@@ -132,18 +90,6 @@ H = 3600 * NS
 S = first // H * H                      # an hour boundary before the data
 E = (lastt // H + 1) * H                # an hour boundary after it
 W = E - S
-
-
-def get(o, path):
-    for k in path.split("."):
-        if not isinstance(o, dict) or k not in o:
-            return None
-        o = o[k]
-    return o
-
-
-def num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def pct(vals, q):
@@ -484,17 +430,7 @@ st, hd, body = req(QR, {"query": SEL, "start": S, "end": E, "limit": 50})
 st2, hd2, body2 = req(QR, {"query": SEL, "start": S, "end": E, "limit": 50})
 tap(isinstance(body, Exception) and st2 == 200 and json.loads(body2)["status"] == "success",
     "fault truncate: body shorter than Content-Length, then whole", (st, repr(body)[:100]))
-fault({"reset": True})
-try:
-    req("/ready")
-    reset_ok = False
-except Exception:
-    reset_ok = True
-tap(reset_ok and req("/ready")[0] == 200, "fault reset: the connection drops, then answers")
-fault({"delay_ms": 300})
-t0 = time.time()
-st = req("/ready")[0]
-tap(st == 200 and time.time() - t0 >= 0.3, "fault delay_ms 300 delays the answer")
+reset_and_delay(fault, lambda: req("/ready")[0])
 
 # ---- stats
 req("/_fake/reset", data="{}")
@@ -514,22 +450,11 @@ tap(st == 200 and r["requests"] == 6 and r["by_path"] == {"/loki/api/v1/labels":
     "stats: requests, by_path, queries in order, max_concurrent, bytes", r)
 
 # ---- a 3.x Loki with tenancy, and a gateway with auth
-def start(args):
-    pf = os.path.join(tmp, "port%d" % len(os.listdir(tmp)))
-    p = subprocess.Popen([sys.executable, fake, "--port-file", pf] + args,
-                         stderr=subprocess.DEVNULL)
-    for i in range(150):
-        if os.path.exists(pf) and open(pf).read().strip():
-            break
-        time.sleep(0.1)
-    return p, "http://127.0.0.1:%s" % open(pf).read().strip()
-
-
-srv3, b3 = start(["--version", "3.4.0", "--require-org-id", "--split-queries-by-interval",
-                  "0", "--max-query-range", "1h", "--stream",
-                  '{job="ml-inference"}=' + os.path.join(tmp, "a.jsonl")])
-srv4, b4 = start(["--require-basic", "u:p", "--require-bearer", "tok", "--stream",
-                  '{job="ml-inference"}=' + os.path.join(tmp, "a.jsonl")])
+srv3, b3 = start(fake, tmp, ["--version", "3.4.0", "--require-org-id",
+                             "--split-queries-by-interval", "0", "--max-query-range", "1h",
+                             "--stream", '{job="ml-inference"}=' + os.path.join(tmp, "a.jsonl")])
+srv4, b4 = start(fake, tmp, ["--require-basic", "u:p", "--require-bearer", "tok", "--stream",
+                             '{job="ml-inference"}=' + os.path.join(tmp, "a.jsonl")])
 try:
     org = {"X-Scope-OrgID": "tenant-a"}
     st, hd, body = req("/loki/api/v1/labels", rng, base=b3)
@@ -588,7 +513,7 @@ finally:
     for p in (srv3, srv4):
         p.kill()
         p.wait()
-print("1..%d" % n)
+plan()
 PYEOF
 
-"$PYTHON3" "$tmp/check.py" "$(cat "$tmp/port")" "$tmp" "$srcdir/tests/fake-loki.py"
+selftest_check fake-loki.py

@@ -233,12 +233,13 @@ import math
 import os
 import re
 import socket
-import struct
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "lib"))
+sys.dont_write_bytecode = True    # no __pycache__ in the source tree
+import fakehttp  # noqa: E402  (tests/lib/fakehttp.py)
 
 NS = 1000000000
 MS = 1000000
@@ -4236,28 +4237,8 @@ class Api:
         return fn(form, headers)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakehttp.Handler):
     server_version = "fake-loki"
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("fake-loki: " + (fmt % args) + "\n")
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_HEAD(self):
-        self.handle_any("HEAD")
 
     def send(self, status, body, ctype=TEXT, headers=(), truncate=False):
         self.send_response(status, STATUS_TEXT.get(status))
@@ -4294,12 +4275,7 @@ class Handler(BaseHTTPRequestHandler):
         path = u.path
         if path.startswith("/_fake/"):
             return self.control(method, path, body)
-        with srv.lock:
-            srv.requests += 1
-            srv.by_path[path] = srv.by_path.get(path, 0) + 1
-            srv.bytes_in += len(body)
-            srv.inflight += 1
-            srv.max_concurrent = max(srv.max_concurrent, srv.inflight)
+        srv.count_request(path, body)
         try:
             self.answer(method, path, u.query, body)
         finally:
@@ -4316,24 +4292,14 @@ class Handler(BaseHTTPRequestHandler):
         if org:
             with srv.lock:
                 srv.org_ids[org] = srv.org_ids.get(org, 0) + 1
-        if srv.latency_ms:
-            time.sleep(srv.latency_ms / 1000.0)
-        fault = srv.take_fault(path)
-        if fault and fault.get("delay_ms"):
-            time.sleep(float(fault["delay_ms"]) / 1000.0)
-        if fault and fault.get("reset"):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
+        fault = self.injected_fault(path)
+        if fault is fakehttp.RESET:
             return
         denied = self.auth_failure()
         if denied:
             return self.send(*denied)
         truncate = bool(fault and fault.get("truncate"))
-        hdrs = []
-        if fault and fault.get("retry_after") is not None:
-            hdrs.append(("Retry-After", str(fault["retry_after"])))
+        hdrs = fakehttp.retry_after(fault)
         if fault and fault.get("html"):
             st = int(fault.get("status") or 502)
             title = "%d %s" % (st, STATUS_TEXT.get(st, "Error"))
@@ -4383,38 +4349,14 @@ class Handler(BaseHTTPRequestHandler):
             return 401, b"no org id\n", TEXT
         return None
 
-    # ---- test control: /_fake/...
-    def control(self, method, path, body):
-        srv = self.server
-        try:
-            arg = json.loads(body.decode() or "{}") if body.strip() else {}
-        except ValueError:
-            arg = None
-        if path == "/_fake/faults" and method == "POST":
-            if not isinstance(arg, (dict, list)):
-                return self.send(400, b"fault must be a JSON object\n")
-            for f in (arg if isinstance(arg, list) else [arg]):
-                srv.add_fault(f)
-            obj = {"acknowledged": True, "faults": srv.faults_view()}
-        elif path == "/_fake/faults" and method == "DELETE":
-            with srv.lock:
-                srv.faults = []
-            obj = {"acknowledged": True}
-        elif path == "/_fake/faults":
-            obj = {"faults": srv.faults_view()}
-        elif path == "/_fake/stats":
-            with srv.lock:
-                obj = {"requests": srv.requests, "by_path": dict(srv.by_path),
-                       "bytes_in": srv.bytes_in, "bytes_out": srv.bytes_out,
-                       "queries": list(srv.queries), "max_concurrent": srv.max_concurrent,
-                       "org_ids": dict(srv.org_ids)}
-        elif path == "/_fake/reset" and method == "POST":
-            with srv.lock:
-                srv.reset_counters()
-                srv.faults = []
-            obj = {"acknowledged": True}
-        else:
-            return self.send(404, b"404 page not found\n")
+    # ---- answers of the test control (fakehttp.Handler.control)
+    def control_bad_fault(self):
+        self.send(400, b"fault must be a JSON object\n")
+
+    def control_unknown(self, method, path):
+        self.send(404, b"404 page not found\n")
+
+    def control_answer(self, obj):
         data = (json.dumps(obj) + "\n").encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -4423,42 +4365,22 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128   # socketserver's 5 drops connections made at once
-
-    def handle_error(self, request, client_address):
-        pass   # resets and truncations make clients hang up: not our problem
+class Server(fakehttp.Server):
+    inflight = 0    # requests being answered
 
     def reset_counters(self):
-        self.requests = self.bytes_in = self.bytes_out = 0
-        self.by_path = {}
+        fakehttp.Server.reset_counters(self)
         self.queries = []
         self.max_concurrent = 0
         self.org_ids = {}
 
-    def add_fault(self, f):
-        f = dict(f)
-        f["times"] = int(f.get("times", 1))
-        with self.lock:
-            self.faults.append(f)
+    def count_more(self):
+        self.inflight += 1
+        self.max_concurrent = max(self.max_concurrent, self.inflight)
 
-    def faults_view(self):
-        with self.lock:
-            return [dict(f) for f in self.faults]
-
-    def take_fault(self, path):
-        with self.lock:
-            for f in self.faults:
-                if f.get("path") and f["path"] not in path:
-                    continue
-                if f["times"] > 0:
-                    f["times"] -= 1
-                    if f["times"] == 0:
-                        self.faults.remove(f)
-                return dict(f)
-        return None
+    def stats(self):
+        return dict(fakehttp.Server.stats(self), queries=list(self.queries),
+                    max_concurrent=self.max_concurrent, org_ids=dict(self.org_ids))
 
 
 def duration_arg(s):
@@ -4522,34 +4444,8 @@ def main():
     srv.basic = a.require_basic
     srv.bearer = a.require_bearer
     srv.require_org = a.require_org_id
-    srv.latency_ms = a.latency_ms
-    srv.verbose = a.verbose
-    srv.lock = threading.Lock()
-    srv.inflight = 0
-    srv.reset_counters()
-    srv.faults = []
-    for f in a.fault:
-        srv.add_fault(json.loads(f))
-    port = srv.server_address[1]
-    if a.port_file:
-        tmp = a.port_file + ".tmp"
-        with open(tmp, "w") as fh:
-            fh.write("%d\n" % port)
-        os.rename(tmp, a.port_file)
-    sys.stderr.write("fake-loki: Loki %s listening on 127.0.0.1:%d\n" % (fl.version, port))
-    parent = os.getppid()
-
-    def watchdog():     # exit when the test that started us is gone
-        while True:
-            time.sleep(1)
-            if os.getppid() != parent:
-                os._exit(0)
-    threading.Thread(target=watchdog, daemon=True).start()
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
+    srv.setup_common(a)
+    fakehttp.serve(srv, a.port_file, "fake-loki: Loki %s" % fl.version)
 
 if __name__ == "__main__":
     main()

@@ -8,9 +8,6 @@
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-loki.XXXXXX") || exit 1
 . "$srcdir/tests/lib/common.sh"
 trap 'stop_fakes; rm -rf "$tmp"' EXIT
-XDG_CACHE_HOME=$tmp/cache
-XDG_CONFIG_HOME=$tmp/config
-export XDG_CACHE_HOME XDG_CONFIG_HOME
 unset LOKI_ADDR LOKI_USERNAME LOKI_PASSWORD LOKI_BEARER_TOKEN LOKI_BEARER_TOKEN_FILE \
     LOKI_ORG_ID LOKI_CA_CERT_PATH LOKI_CLIENT_CERT_PATH LOKI_CLIENT_KEY_PATH \
     LOKI_TLS_SKIP_VERIFY
@@ -26,68 +23,8 @@ loki="loki+http://127.0.0.1:$port/{job=\"ml-inference\"}"
 range=2026-02-26T04:00:00Z..2026-02-27T04:00:00Z
 
 # panels: the same figures as the file backend
-"$LOGDIVE" panels -f json -b 1h -t "$range" "$tmp/all.jsonl" >"$tmp/file.json" 2>"$tmp/err1"
-"$LOGDIVE" panels -f json -b 1h -t "$range" "$loki" >"$tmp/loki.json" 2>"$tmp/err2"
-st=$?
-if [ $st -eq 0 ]; then ok "panels through Loki"; else not_ok "panels through Loki (exit $st)" "$tmp/err2"; fi
-"$PYTHON3" - "$tmp/file.json" "$tmp/loki.json" "$n" >"$tmp/cmp" <<'PY'
-import json, sys
-f, e = (json.load(open(p)) for p in sys.argv[1:3])
-n = int(sys.argv[3])
-def check(cond, name, diag=""):
-    global n
-    n += 1
-    print(("ok" if cond else "not ok"), n, "-", name)
-    if not cond and diag:
-        print("#   " + str(diag)[:600])
-def close(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-check(e["range"] == f["range"] and e["bucket_seconds"] == f["bucket_seconds"],
-      "same range and buckets", (e["range"], f["range"]))
-check(e["latency"]["exact"] is True, "percentiles exact (quantile_over_time)")
-check(e["records"]["invalid_json"] == f["records"]["invalid_json"],
-      "lines that are not JSON", (e["records"], f["records"]))
-fg = {g["key"]: g for g in f["latency"]["groups"]}
-eg = {g["key"]: g for g in e["latency"]["groups"]}
-check(list(fg) == list(eg), "same groups in the same order", (list(fg), list(eg)))
-for k in fg:
-    a, b = fg[k], eg.get(k, {})
-    check(a["count"] == b.get("count") and all(close(a[p], b.get(p)) for p in ("p50", "p95", "p99")),
-          "latency %s: count, p50, p95, p99" % k, (a, b))
-    check(a["histogram"] == b.get("histogram"), "latency %s: histogram" % k,
-          (a["histogram"], b.get("histogram")))
-fc = {s["key"]: s["points"] for s in f["confidence"]["series"]}
-ec = {s["key"]: s["points"] for s in e["confidence"]["series"]}
-check(list(fc) == list(ec), "confidence series keys", (list(fc), list(ec)))
-for k in fc:
-    ok = k in ec and len(fc[k]) == len(ec[k]) and all(
-        a["t"] == b["t"] and a["count"] == b["count"] and close(a["mean"], b["mean"])
-        for a, b in zip(fc[k], ec.get(k, [])))
-    check(ok, "confidence series %s" % k,
-          [(a, b) for a, b in zip(fc[k], ec.get(k, [])) if a != b][:2])
-check(close(f["confidence"]["mean"], e["confidence"]["mean"]) and
-      close(f["confidence"]["previous_mean"], e["confidence"]["previous_mean"]),
-      "confidence over the range and before it", (f["confidence"]["mean"],
-      e["confidence"]["mean"], f["confidence"]["previous_mean"],
-      e["confidence"]["previous_mean"]))
-check(e["confidence"]["method"] == "lines", "confidence computed from the lines, said")
-check(f["cache_hit"]["points"] == e["cache_hit"]["points"], "cache hit points",
-      [(a, b) for a, b in zip(f["cache_hit"]["points"], e["cache_hit"]["points"]) if a != b][:2])
-check(f["errors"]["points"] == e["errors"]["points"], "errors, invalid and totals per bucket",
-      [(a, b) for a, b in zip(f["errors"]["points"], e["errors"]["points"]) if a != b][:2])
-check(all(a["t"] == b["t"] and a["count"] == b["count"] and close(a["mean"], b["mean"])
-          for a, b in zip(f["drift"]["points"], e["drift"]["points"])),
-      "drift per bucket",
-      [(a, b) for a, b in zip(f["drift"]["points"], e["drift"]["points"]) if a != b][:2])
-check(f["versions"]["shares"] == e["versions"]["shares"], "model-version share",
-      (f["versions"], e["versions"]))
-print("#done", n)
-PY
-grep -v '^#done' "$tmp/cmp"
-n=$(sed -n 's/^#done //p' "$tmp/cmp")
-[ -n "$n" ] || { n=99; not_ok "comparing panels failed"; }
+. "$srcdir/tests/lib/panels.sh"
+panels_vs_file loki Loki "$loki"
 
 # requests and trace: the very records of the file backend
 q='serving_variant:canary and latency_ms >= 300'

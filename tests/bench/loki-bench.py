@@ -15,108 +15,48 @@ Environment: LOGDIVE (the binary), srcdir, LOGDIVE_BENCH_DIR (default
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
-srcdir = os.environ.get("srcdir", ".")
-logdive = os.environ.get("LOGDIVE", "./logdive")
-bench = os.environ.get("LOGDIVE_BENCH_DIR", "/tmp/logdive-bench")
+sys.dont_write_bytecode = True    # no __pycache__ in the source tree
+from benchlib import LATENCY_MS, RANGE, fake_server, gen, logdive, measured  # noqa: E402
+
 nreq = int(os.environ.get("LOGDIVE_BENCH_LOKI_REQUESTS", "4000"))
 # the fake evaluates LogQL in Python, one thread at a time: on a small set
 # its own work is small beside the 100 ms, so the dashboard row shows
 # logdive's concurrency, not the fake's CPU
 ndash = int(os.environ.get("LOGDIVE_BENCH_LOKI_DASH_REQUESTS", "200"))
-LATENCY_MS = 100
-RANGE = "2026-02-26T04:00:00Z..2026-02-27T04:00:00Z"
 
 
-def fake(port, path, data=None):
-    r = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
-                               method="POST" if data is not None else "GET")
-    return json.loads(urllib.request.urlopen(r).read() or b"{}")
+def row(what, dt, st, queries):
+    return (what, dt, st["requests"], queries, st.get("max_concurrent", 0),
+            st["bytes_in"], st["bytes_out"])
 
 
-def timed(args):
-    t0 = time.monotonic()
-    p = subprocess.run(args, capture_output=True, text=True)
-    dt = time.monotonic() - t0
-    if p.returncode != 0:
-        sys.exit("loki-bench: %s failed (%d): %s" % (" ".join(args), p.returncode,
-                                                      p.stderr.strip()))
-    return dt, p.stdout
-
-
-def gen(n):
-    data = os.path.join(bench, "loki-%d.jsonl" % n)
-    truth = data + ".truth.json"
-    if not os.path.exists(truth):
-        subprocess.run([sys.executable, os.path.join(srcdir, "tests/gen-logs.py"),
-                        "--requests", str(n), "--seed", "21", "--long-line", "0",
-                        "--out", data, "--truth", truth], check=True,
-                       stdout=subprocess.DEVNULL)
-    return data, truth
-
-
-def start(tmp, name, data):
-    pf = os.path.join(tmp, name + ".port")
-    srv = subprocess.Popen([sys.executable, os.path.join(srcdir, "tests/fake-loki.py"),
-                            "--port-file", pf, "--latency-ms", str(LATENCY_MS),
-                            "--stream", '{job="ml-inference"}=' + data],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        if os.path.exists(pf) and os.path.getsize(pf):
-            break
-        time.sleep(0.1)
-    return srv, int(open(pf).read())
+def dashboard(port, src, n):
+    dt, _, st = measured(port, [logdive, "panels", "-f", "json", "-t", RANGE, src])
+    q = sum(v for k, v in st["by_path"].items() if "query" in k)
+    return row("full dashboard (%d requests)" % n, dt, st, q)
 
 
 def main():
-    os.makedirs(bench, exist_ok=True)
-    small, _ = gen(ndash)
-    data, truth = gen(nreq)
+    small, _ = gen("loki", ndash)
+    data, truth = gen("loki", nreq)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_CACHE_HOME"] = tmp
-        srv, port = start(tmp, "small", small)
-        rows = []
-        try:
+        stream = '{job="ml-inference"}='
+        with fake_server(tmp, "fake-loki.py", ["--stream", stream + small]) as port:
             src = 'loki+http://127.0.0.1:%d/{job="ml-inference"}' % port
-            fake(port, "/_fake/reset", b"")
-            dt, _ = timed([logdive, "panels", "-f", "json", "-t", RANGE, src])
-            st = fake(port, "/_fake/stats")
-            q = sum(v for k, v in st["by_path"].items() if "query" in k)
-            rows.append(("full dashboard (%d requests)" % ndash, dt, st["requests"], q,
-                         st.get("max_concurrent", 0), st["bytes_in"], st["bytes_out"]))
-        finally:
-            srv.terminate()
-            srv.wait()
-        srv, port = start(tmp, "big", data)
-        try:
+            rows = [dashboard(port, src, ndash)]
+        with fake_server(tmp, "fake-loki.py", ["--stream", stream + data]) as port:
             src = 'loki+http://127.0.0.1:%d/{job="ml-inference"}' % port
             tid = sorted(json.load(open(truth))["traces"])[0]
-            fake(port, "/_fake/reset", b"")
-            dt, _ = timed([logdive, "panels", "-f", "json", "-t", RANGE, src])
-            st = fake(port, "/_fake/stats")
-            q = sum(v for k, v in st["by_path"].items() if "query" in k)
-            rows.append(("full dashboard (%d requests)" % nreq, dt, st["requests"], q,
-                         st.get("max_concurrent", 0), st["bytes_in"], st["bytes_out"]))
-            fake(port, "/_fake/reset", b"")
-            dt, out = timed([logdive, "requests", "-f", "jsonl", "--limit", "20000",
-                             "-t", RANGE, src])
-            st = fake(port, "/_fake/stats")
-            rows.append(("page %d lines" % len(out.splitlines()), dt, st["requests"],
-                         None, st.get("max_concurrent", 0), st["bytes_in"],
-                         st["bytes_out"]))
-            fake(port, "/_fake/reset", b"")
-            dt, _ = timed([logdive, "trace", "-t", RANGE, tid, src])
-            st = fake(port, "/_fake/stats")
-            rows.append(("full trace (%s…)" % tid[:13], dt, st["requests"], None,
-                         st.get("max_concurrent", 0), st["bytes_in"], st["bytes_out"]))
-        finally:
-            srv.terminate()
-            srv.wait()
+            rows.append(dashboard(port, src, nreq))
+            dt, out, st = measured(port, [logdive, "requests", "-f", "jsonl", "--limit",
+                                          "20000", "-t", RANGE, src])
+            rows.append(row("page %d lines" % len(out.splitlines()), dt, st, None))
+            dt, _, st = measured(port, [logdive, "trace", "-t", RANGE, tid, src])
+            rows.append(row("full trace (%s…)" % tid[:13], dt, st, None))
     print("\nLoki backend against tests/fake-loki.py, %d ms per request"
           % LATENCY_MS)
     print("  %-32s %9s %9s %9s %9s %11s %11s" % ("what", "wall", "requests", "queries",
