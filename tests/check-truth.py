@@ -20,6 +20,13 @@ computed, printing TAP lines ("ok N - ..." / "not ok N - ... got X want Y").
       a bad-input file's exit status and records counters.
   check-truth.py same TRUTH_A TRUTH_B
       two truth files agree (the generator's and --analyze's).
+  check-truth.py equal A.json B.json [--keys K,K] [--records-ignore K,K]
+      two `logdive panels -f json` outputs agree (tests/textlogs.sh: a text
+      log against its JSON twin): one TAP line per top-level key (default
+      range, bucket_seconds, records, latency, confidence, cache_hit, errors,
+      drift, versions; "source" never), numbers to 1e-9 relative, latency groups and
+      confidence series matched by key; in "records" a counter missing on
+      one side is 0 and --records-ignore names counters left out.
 
 Common option: --tap-start N (first test number). Exit status 0 when every
 line is "ok", 1 otherwise. Python 3 standard library only.
@@ -112,6 +119,58 @@ def get(d, *keys):
             return None
         d = d[k]
     return d
+
+
+# ------------------------------------------------------------- equal -----
+
+EQUAL_KEYS = ("range", "bucket_seconds", "records", "latency", "confidence", "cache_hit",
+              "errors", "drift", "versions")
+
+
+def diff_json(a, b, path, out):
+    """Differences between two JSON values (numbers to REL), as text lines."""
+    if len(out) > 20:
+        return
+    if num(a) and num(b):
+        if not close(a, b):
+            out.append("%s: %r != %r" % (path, a, b))
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b:
+                out.append("%s.%s: %s" % (path, k, "only in B" if k not in a else "only in A"))
+            else:
+                diff_json(a[k], b[k], "%s.%s" % (path, k), out)
+        return
+    if isinstance(a, list) and isinstance(b, list):
+        keyed = lambda l: all(isinstance(x, dict) and "key" in x for x in l)
+        if a and b and keyed(a) and keyed(b):
+            da = {json.dumps(x["key"]): x for x in a}
+            db = {json.dumps(x["key"]): x for x in b}
+            diff_json(da, db, path, out)
+            return
+        if len(a) != len(b):
+            out.append("%s: %d items != %d" % (path, len(a), len(b)))
+        for i, (x, y) in enumerate(zip(a, b)):
+            diff_json(x, y, "%s[%d]" % (path, i), out)
+        return
+    if a != b:
+        out.append("%s: %s != %s" % (path, json.dumps(a)[:80], json.dumps(b)[:80]))
+
+
+def check_equal(tap, a, b, keys, records_ignore):
+    for k in keys:
+        x, y = a.get(k), b.get(k)
+        if k == "records" and isinstance(x, dict) and isinstance(y, dict):
+            names = (set(x) | set(y)) - set(records_ignore)
+            x = {n: x.get(n, 0) for n in names}
+            y = {n: y.get(n, 0) for n in names}
+        diffs = []
+        if k not in a or k not in b:
+            diffs.append("%s missing in %s" % (k, "A" if k not in a else "B"))
+        else:
+            diff_json(x, y, k, diffs)
+        tap.check(not diffs, "%s equal" % k, diffs[0] if diffs else None, diffs[1:])
 
 
 # ------------------------------------------------------------ panels -----
@@ -429,6 +488,11 @@ def main():
     s = sub.add_parser("same")
     s.add_argument("a")
     s.add_argument("b")
+    s = sub.add_parser("equal")
+    s.add_argument("a")
+    s.add_argument("b")
+    s.add_argument("--keys", default=",".join(EQUAL_KEYS))
+    s.add_argument("--records-ignore", default="")
     a = p.parse_args()
     tap = Tap(a.tap_start, a.label)
 
@@ -454,6 +518,14 @@ def main():
         expect, err = load_json(a.expect)
         out, err = load_json(a.out)
         check_badinput(tap, expect, a.name, a.status, out if isinstance(out, dict) else None)
+    elif a.cmd == "equal":
+        da, ea = load_json(a.a)
+        db, eb = load_json(a.b)
+        if not (tap.check(isinstance(da, dict), "A is one JSON object", ea) and
+                tap.check(isinstance(db, dict), "B is one JSON object", eb)):
+            return 1
+        check_equal(tap, da, db, [k for k in a.keys.split(",") if k],
+                    [k for k in a.records_ignore.split(",") if k])
     elif a.cmd == "same":
         ta, tb = load_json(a.a)[0], load_json(a.b)[0]
         for k in ("records", "range", "views", "requests"):

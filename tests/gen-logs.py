@@ -76,6 +76,75 @@ test for files made by splitting a generated file.
 --bad-input DIR writes the bad-input files of tests/badinput.sh and
 DIR/expect.json with the counts each must produce.
 
+--text-formats DIR (with the scenario options above) writes, besides the
+JSON lines (--out, default DIR/incident.jsonl, byte-identical to a run
+without it), the same records as the text logs of issue 7, one file per
+format (--formats a,b,...: a subset), in time order:
+  DIR/FORMAT.log     the text log
+  DIR/FORMAT.jsonl   its twin: one JSON object per record of FORMAT.log
+                     (a traceback joined into its record), holding exactly
+                     the fields the text carries, under the names logdive's
+                     formats give them, typed as the text says, with a zone
+                     in the timestamp only where the text has one; so
+                     `logdive panels -f json` must print the same figures on
+                     the two (tests/textlogs.sh; --no-twins: none, for the
+                     benchmark)
+  DIR/manifest.json  per format: files, lines and records, what it carries,
+                     which panels mean something for it, the panels compared
+                     (every one, text against twin), the argv of each view
+                     (all_variant, all_version where the lines carry a model
+                     version, incident_variant, as in --truth), a drill-down
+                     query valid on both; and a request id for a trace that
+                     joins torchserve-metrics lines with the JSON records
+Formats (share/formats/NAME.json), and what each carries:
+  torchserve-log      model_log: each inference record as a worker's stdout
+                      line "%d{ISO8601} [INFO ] W-9003-recommendation_3.3.0-stdout
+                      MODEL_LOG - {JSON}"; after an inference_error its
+                      traceback, one MODEL_LOG line per traceback line, same ms,
+                      same thread (joined into the error record); noise with no
+                      role but time and level (WorkerThread, ACCESS_LOG, worker
+                      start-up, a stderr [WARN ] line)
+  torchserve-metrics  model_metrics/ts_metrics: per successful inference
+                      QueueTime, HandlerTime, PredictionTime
+                      ("PredictionTime.ms:87.3|#ModelName:recommendation,
+                      ModelVersion:3.3.0,Level:Model|#hostname:ts-1,requestID:
+                      req-...,timestamp:1772161200"; every 7th request in the old
+                      .Milliseconds unit); Requests2XX/5XX.Count per request;
+                      CPUUtilization.Percent and MemoryUsed.Megabytes per minute.
+                      A failed inference writes no model metric (only the
+                      frontend's Requests5XX.Count).  Latency is
+                      PredictionTime only; the version group-by is ModelVersion;
+                      no variant, no level
+  torchserve-access   access_log: one line per inference request (status 200,
+                      500 ValueError, 507 CUDA OOM; ms = ceil(latency)), and a
+                      GET /ping every 30 s; latency and errors, no group
+  python-logging      the model service: "2026-02-27 03:00:00,123 -
+                      recommendation - INFO - key=value ..." with the schema's
+                      dotted keys, Python True/False, confidence as a Python
+                      list; logger.exception tracebacks as unprefixed lines; a
+                      health-check line per minute
+  python-iso          the feature store: "2026-02-27T03:00:00.123456 -
+                      key=value ..." (microseconds) of each feature_lookup
+  python-latency-csv  "epoch_seconds, latency" of each inference record
+  syslog-5424         each inference record: severity 6/3, MSGID the event
+                      type, SD element infer@32473 with the dotted paths as
+                      PARAM-NAMEs (one number for the confidence: the mean)
+  syslog-3164         the gateway's request_received/response_sent, "Feb 27
+                      03:00:00 gw-1 api-gateway[2211]: key=value ..."; the
+                      file's mtime is set to the last line + 60 s (the year)
+  logfmt              every record: ts (fraction without trailing zeros), level,
+                      msg (quoted, with escapes), every other field under its
+                      dotted path.  logfmt has no arrays: the confidence is one
+                      number, the record's (the mean of its array, repr: the
+                      panel equals the JSON file's); output.prediction is dropped
+Each format draws from its own random stream (seeded from --seed and its
+name), so the JSON is unchanged and a format's bytes do not depend on which
+others are written.  Cost per 10k requests: the JSON alone 1.6 s; with
+torchserve-log and torchserve-metrics, no twins (the benchmark) 2.2 s; every
+format with twins 7 s (logfmt carries every record).  Use --dirty 0
+--long-line 0 for comparisons: dirty records are written as they are (a
+malformed or oversized line is left out of the text formats).
+
 Deterministic for a given --seed.  Python 3 standard library only.
 """
 import argparse
@@ -569,6 +638,7 @@ class Gen:
         self.traces = {}
         self.pick_want = {"canary_error": 1, "canary_slow": 2, "normal": 2}
         self.enc = json.JSONEncoder(separators=(",", ":")).encode
+        self.text = None  # a TextFormats (--text-formats), fed every record
 
     def uid(self, prefix):
         h = "%032x" % self.rng.getrandbits(128)
@@ -585,11 +655,14 @@ class Gen:
         truth = self.truth
         pending = self.pending
         kinds = self.kinds
+        text_w = self.text
         while heap and heap[0][0] <= upto:
             t, _, kind, text, obj = heapq.heappop(heap)
             pending.append(text)
             self.pending_bytes += len(text) + 1
             kinds[kind] = kinds.get(kind, 0) + 1
+            if text_w is not None and obj is not None:
+                text_w.record(t, kind, text, obj)
             if truth is not None:
                 if obj is None:
                     truth.line(text.encode())
@@ -822,6 +895,645 @@ def open_out(path, gz):
                             write_through=False), (raw,)
 
 
+# ------------------------------------------------------- text formats ----
+#
+# --text-formats DIR: the same records, as the text logs of issue 7 (see the
+# docstring).  Every text line is written from a record the JSON stream holds
+# (or is noise made at a record's time); FORMAT.jsonl, its twin, holds one
+# JSON object per record of FORMAT.log with exactly the fields the text line
+# carries, typed as the text says, so that `logdive panels` on the two must
+# print the same figures.
+
+TEXT_FORMATS = ("torchserve-log", "torchserve-metrics", "torchserve-access",
+                "python-logging", "python-iso", "python-latency-csv",
+                "syslog-5424", "syslog-3164", "logfmt")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+INFERENCE = ("inference_complete", "inference_error")
+TS_MODEL = "recommendation"          # TorchServe's model name
+TS_HOST = "ts-1"
+WORKERS = {"prod": (9000, 9001, 9002), "canary": (9003,), "prod-shadow-test": (9004,)}
+# Per format: what it carries, which of the three views' panels it must
+# reproduce with meaning (all panels are compared, text against twin), the
+# records counters compared (naive_time: the zone-less formats count their
+# records as naive, as a JSON record without a zone is).
+FORMAT_DOC = {
+    "torchserve-log": dict(
+        carries="model_log.log: each inference record as the worker's stdout MODEL_LOG "
+                "line (the JSON record verbatim as the message), a traceback after each "
+                "inference_error (one MODEL_LOG line per traceback line, same ms, same "
+                "thread: joined into the error record), and noise that parses but plays "
+                "no role but time and level: WorkerThread, ACCESS_LOG, worker start-up "
+                "and stderr [WARN ] lines",
+        meaningful=["latency by variant and by version", "confidence", "cache_hit",
+                    "errors", "drift"], naive="the noise lines (a JSON body's time has a Z)"),
+    "torchserve-metrics": dict(
+        carries="model_metrics.log + ts_metrics.log: per successful inference QueueTime, "
+                "HandlerTime and PredictionTime lines (dimensions ModelName, ModelVersion, "
+                "Level; requestID; every 7th request in the older .Milliseconds unit), "
+                "per request Requests2XX/Requests5XX.Count, per minute CPUUtilization."
+                "Percent and MemoryUsed.Megabytes; a failed inference writes no "
+                "PredictionTime line.  Only PredictionTime is latency",
+        meaningful=["latency (one null group by variant: no variant in a metric line; "
+                    "by ModelVersion 3.2.1/3.3.0)", "errors (totals only: no level)"],
+        naive=True),
+    "torchserve-access": dict(
+        carries="access_log.log: one line per inference request (status 200, 500 for a "
+                "ValueError, 507 for CUDA out of memory; milliseconds = ceil of the "
+                "inference latency) and a GET /ping every 30 s of data",
+        meaningful=["latency (no group)", "errors (status >= 500 is ERROR)"], naive=True),
+    "python-logging": dict(
+        carries="the model service's logging file: each inference record as "
+                "'asctime - recommendation - LEVEL - key=value ...' (Python True/False, "
+                "confidence scores as a Python list [0.91, 0.85, ...]), "
+                "logger.exception tracebacks after inference_error as unprefixed "
+                "continuation lines, and a health-check line per minute",
+        meaningful=["latency by variant and by version", "confidence", "cache_hit",
+                    "errors", "drift"], naive=True),
+    "python-iso": dict(
+        carries="the feature store's log: each feature_lookup as "
+                "'YYYY-MM-DDThh:mm:ss.ffffff - key=value ...' (microseconds)",
+        meaningful=["cache_hit"], naive=True),
+    "python-latency-csv": dict(
+        carries="'epoch_seconds, latency' of every inference record with a numeric "
+                "latency (complete and error)",
+        meaningful=["latency (no group)"], naive=False),
+    "syslog-5424": dict(
+        carries="each inference record as an RFC 5424 message: severity 6/3 (the level), "
+                "MSGID the event type, one SD element infer@32473 whose PARAM-NAMEs are the "
+                "JSON schema's dotted paths (values typed by looks; the confidence is one "
+                "number, the mean)",
+        meaningful=["latency by variant and by version", "confidence (the mean)",
+                    "cache_hit", "errors", "drift"], naive=False),
+    "syslog-3164": dict(
+        carries="the API gateway's request_received/response_sent records as RFC 3164 "
+                "lines (seconds, no year, no zone) with key=value messages; the file's "
+                "mtime is set to the last line's time + 60 s (year inference)",
+        meaningful=["errors"], naive=True),
+    "logfmt": dict(
+        carries="every record of every service in logfmt: ts (fraction without trailing "
+                "zeros), level, msg, and every other field under its dotted path; logfmt "
+                "has no arrays: output.confidence_scores is written as one number, the "
+                "record's confidence (the mean of the array; repr round-trips, so the "
+                "confidence panel equals the JSON file's), output.prediction is dropped",
+        meaningful=["every panel (equal to the full JSON file's, but records.total)"],
+        naive=False),
+}
+# the formats whose lines carry model_metadata.model_version (the other files
+# have no such field: -g on it is a usage error there)
+VERSIONED = ("torchserve-log", "torchserve-metrics", "python-logging", "syslog-5424", "logfmt")
+# a drill-down query per format (`logdive requests -q`), valid on the text
+# and on its twin
+FORMAT_QUERY = {
+    "torchserve-log": "serving_variant:canary and latency_ms >= 500",
+    "torchserve-metrics": "PredictionTime >= 500",
+    "torchserve-access": "http.status >= 500 or duration_ms >= 500",
+    "python-logging": "serving_variant:canary and latency_ms >= 500",
+    "python-iso": "cache_hit:false",
+    "python-latency-csv": "latency_ms >= 500",
+    "syslog-5424": "serving_variant:canary and latency_ms >= 500",
+    "syslog-3164": "log_level:error",
+    "logfmt": "serving_variant:canary and latency_ms >= 500",
+}
+# the version field where it is not model_metadata.model_version: a metric
+# line's dimensions are fields by their names
+VERSION_FIELD = {"torchserve-metrics": "ModelVersion"}
+PANEL_KEYS = ("range", "bucket_seconds", "records", "latency", "confidence", "cache_hit",
+              "errors", "drift", "versions")
+TRACEBACKS = {
+    "torch.cuda.OutOfMemoryError": (
+        "Traceback (most recent call last):",
+        '  File "/home/model-server/tmp/models/recommendation/handler.py", line 88, in handle',
+        "    scores = self.model(batch)",
+        '  File "/opt/conda/lib/python3.10/site-packages/torch/nn/modules/module.py", '
+        'line 1501, in _call_impl',
+        "    return forward_call(*args, **kwargs)"),
+    "ValueError": (
+        "Traceback (most recent call last):",
+        '  File "/home/model-server/tmp/models/recommendation/handler.py", line 61, '
+        'in preprocess',
+        "    raise ValueError(msg)"),
+}
+
+
+_NEEDS_QUOTES = re.compile(r'[ ="\\\t\n]').search
+
+
+def fmt_value(v):
+    """A value as key=value / logfmt text (Python booleans are the caller's)."""
+    ty = type(v)
+    if ty is str:
+        if v and not _NEEDS_QUOTES(v):
+            return v
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if ty is float:
+        return repr(v)
+    if ty is bool:
+        return "true" if v else "false"
+    return str(v)
+
+
+def kv_text(pairs, pybool=False):
+    """key=value text; pybool: Python's spelling (True/False, a list as
+    repr writes it: [0.91, 0.85]), else logfmt's (true/false; no lists)."""
+    out = []
+    for k, v in pairs:
+        ty = type(v)
+        if ty is str or ty is float or ty is int:
+            out.append(k + "=" + fmt_value(v))
+        elif ty is list:
+            if pybool:
+                out.append("%s=[%s]" % (k, ", ".join(fmt_value(x) for x in v)))
+        elif ty is bool and pybool:
+            out.append(k + ("=True" if v else "=False"))
+        else:
+            out.append(k + "=" + fmt_value(v))
+    return " ".join(out)
+
+
+def nest(pairs, into=None):
+    """[(dotted key, value)] -> nested dict (the twin of a key=value text)."""
+    o = {} if into is None else into
+    for k, v in pairs:
+        parts = k.split(".")
+        d = o
+        for p in parts[:-1]:
+            d = d.setdefault(p, {})
+        d[parts[-1]] = v
+    return o
+
+
+def confidence_mean(scores):
+    """A record's confidence exactly as roles_of computes it."""
+    s = 0.0
+    for x in scores:
+        s += x
+    return s / len(scores)
+
+
+def flatten(obj, prefix, out):
+    for k, v in obj.items():
+        key = prefix + k
+        if isinstance(v, dict):
+            flatten(v, key + ".", out)
+        elif isinstance(v, list):
+            if key == CONFIDENCE and v and all(is_number(x) for x in v):
+                out.append((key, confidence_mean(v)))
+            # other arrays (output.prediction) have no logfmt spelling: dropped
+        elif v is not None:
+            out.append((key, v))
+    return out
+
+
+class TextFormats:
+    """Writes DIR/FORMAT.log and DIR/FORMAT.jsonl for the chosen formats from
+    the record stream (records arrive in time order)."""
+
+    def __init__(self, a, d, formats, twins=True):
+        self.a = a
+        self.dir = d
+        self.formats = formats
+        self.twins = twins
+        # one random stream per format, none of them the JSON's: a format's
+        # lines do not depend on which other formats are written
+        self.rng = {f: random.Random("text-formats-%d-%s" % (a.seed, f)) for f in TEXT_FORMATS}
+        self.enc = json.JSONEncoder(separators=(",", ":")).encode
+        self.out = {}
+        self.twin = {}
+        self.buf = {}
+        self.tbuf = {}
+        self.lines = {}
+        self.records = {}
+        self.last_ms = {}
+        self.first_ms = None
+        self.n_inf = 0
+        self.worker_started = set()
+        self.next_minute = None
+        self.next_ping = None
+        self.trace_id = None
+        os.makedirs(d, exist_ok=True)
+        for f in formats:
+            self.out[f] = open(os.path.join(d, f + ".log"), "w", encoding="utf-8",
+                               newline="\n")
+            self.buf[f] = []
+            self.tbuf[f] = []
+            self.lines[f] = 0
+            self.records[f] = 0
+            if twins:
+                self.twin[f] = open(os.path.join(d, f + ".jsonl"), "w", encoding="utf-8",
+                                    newline="\n")
+        self.want = set(formats)
+
+    # ---- output
+    def put(self, f, lines, twin):
+        """Lines of FORMAT making one record; twin: its JSON object."""
+        b = self.buf[f]
+        b.extend(lines)
+        self.lines[f] += len(lines)
+        self.records[f] += 1
+        if self.twins:
+            self.tbuf[f].append(self.enc(twin))
+        if len(b) > 4096:
+            self.drain(f)
+
+    def drain(self, f):
+        if self.buf[f]:
+            self.buf[f].append("")
+            self.out[f].write("\n".join(self.buf[f]))
+            self.buf[f].clear()
+        if self.tbuf[f]:
+            self.tbuf[f].append("")
+            self.twin[f].write("\n".join(self.tbuf[f]))
+            self.tbuf[f].clear()
+
+    def close(self):
+        for f in self.formats:
+            self.drain(f)
+            self.out[f].close()
+            if self.twins:
+                self.twin[f].close()
+        if "syslog-3164" in self.out and self.last_ms.get("syslog-3164") is not None:
+            m = self.last_ms["syslog-3164"] // 1000 + 60
+            os.utime(os.path.join(self.dir, "syslog-3164.log"), (m, m))
+
+    # ---- times
+    @staticmethod
+    def t_log4j(ms):
+        s, m = divmod(ms, 1000)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + ",%03d" % m
+
+    @staticmethod
+    def t_asctime(ms):
+        s, m = divmod(ms, 1000)
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(s)) + ",%03d" % m
+
+    @staticmethod
+    def t_naive(ms):
+        return iso_ms(ms)[:-1]
+
+    # ---- the record stream
+    def record(self, t, kind, text, obj):
+        if kind == "oversized_payload":
+            return
+        if self.first_ms is None:
+            self.first_ms = t
+            self.next_minute = (t // 60000 + 1) * 60000
+            self.next_ping = (t // 30000 + 1) * 30000
+        while t >= self.next_ping:
+            self.ping(self.next_ping)
+            self.next_ping += 30000
+        while t >= self.next_minute:
+            self.minute(self.next_minute)
+            self.next_minute += 60000
+        ev = obj.get("event_type")
+        want = self.want
+        if ev in INFERENCE:
+            self.n_inf += 1
+            if "torchserve-log" in want:
+                self.ts_log(t, text, obj)
+            if "torchserve-metrics" in want:
+                self.ts_metrics(t, obj)
+            if "torchserve-access" in want:
+                self.ts_access(t, obj)
+            if "python-logging" in want:
+                self.py_logging(t, obj)
+            if "python-latency-csv" in want:
+                self.py_csv(t, obj)
+            if "syslog-5424" in want:
+                self.syslog5424(t, obj)
+            if self.trace_id is None and obj.get("request_id") and \
+                    obj.get("model_metadata", {}).get("serving_variant") == "canary" and \
+                    ev == "inference_complete" and \
+                    self.a.incident_at // MS <= t and \
+                    is_number(obj.get("inference_metrics", {}).get("latency_ms")):
+                self.trace_id = obj["request_id"]
+        elif ev == "feature_lookup":
+            if "python-iso" in want:
+                self.py_iso(t, obj)
+        elif ev in ("request_received", "response_sent"):
+            if "syslog-3164" in want:
+                self.syslog3164(t, obj)
+        if "logfmt" in want:
+            self.logfmt(t, obj)
+
+    # periodic noise
+    def ping(self, t):
+        if "torchserve-access" in self.want:
+            line = '%s - /127.0.0.1:%d "GET /ping HTTP/1.1" 200 0' % (
+                self.t_log4j(t), 40000 + int(self.rng["torchserve-access"].random() * 20000))
+            self.put("torchserve-access", [line], {
+                "timestamp": self.t_naive(t), "client": line.split(" ")[2][1:],
+                "method": "GET", "path": "/ping", "protocol": "HTTP/1.1",
+                "http": {"status": 200},
+                "duration_ms": 0.0, "inference_metrics": {"latency_ms": 0.0},
+                "log_level": "INFO"})
+
+    def minute(self, t):
+        r = self.rng["torchserve-metrics"]
+        if "torchserve-metrics" in self.want:
+            for name, unit, v in (("CPUUtilization", "Percent", round(r.uniform(5, 60), 1)),
+                                  ("MemoryUsed", "Megabytes", round(r.uniform(9000, 9800), 1))):
+                self.put("torchserve-metrics", [
+                    "%s - %s.%s:%r|#Level:Host|#hostname:%s,timestamp:%d" % (
+                        self.t_log4j(t), name, unit, v, TS_HOST, t // 1000)], {
+                    "timestamp": self.t_naive(t), "metric": name, "unit": unit, name: v,
+                    "Level": "Host", "hostname": TS_HOST, "metric_timestamp": float(t // 1000)})
+        if "python-logging" in self.want:
+            self.put("python-logging", ["%s - uvicorn.access - INFO - GET /health 200" %
+                                        self.t_asctime(t)],
+                     {"timestamp": self.t_naive(t), "logger": "uvicorn.access",
+                      "log_level": "INFO", "message": "GET /health 200"})
+
+    # ---- TorchServe
+    def worker(self, obj):
+        md = obj.get("model_metadata", {})
+        ports = WORKERS.get(md.get("serving_variant"), (9005,))
+        port = ports[int(self.rng["torchserve-log"].random() * len(ports))]
+        return port, "W-%d-%s_%s" % (port, TS_MODEL, md.get("model_version", "1.0"))
+
+    def ts_noise(self, t, level, thread, logger, msg):
+        self.put("torchserve-log", ["%s [%-5s] %s %s - %s" % (
+            self.t_log4j(t), level, thread, logger, msg)],
+            {"timestamp": self.t_naive(t), "log_level": level, "thread": thread,
+             "logger": logger, "message": msg})
+
+    def ts_log(self, t, text, obj):
+        port, w = self.worker(obj)
+        if w not in self.worker_started:
+            self.worker_started.add(w)
+            self.ts_noise(t, "DEBUG", w, "org.pytorch.serve.wlm.WorkerThread",
+                          "%s State change WORKER_MODEL_LOADED -> WORKER_STARTED" % w)
+            self.ts_noise(t, "INFO", w + "-stdout", "MODEL_LOG", "Torch worker started.")
+            self.ts_noise(t, "WARN", w + "-stderr", "MODEL_LOG",
+                          "/opt/conda/lib/python3.10/site-packages/torch/cuda/__init__.py:"
+                          "152: UserWarning: TF32 is enabled")
+        ts = self.t_log4j(t)
+        lines = ["%s [INFO ] %s-stdout MODEL_LOG - %s" % (ts, w, text)]
+        err = obj.get("error")
+        if isinstance(err, dict):
+            tb = TRACEBACKS.get(err.get("type"), TRACEBACKS["ValueError"])
+            for l in tb + ("%s: %s" % (err.get("type"), err.get("message")),):
+                lines.append("%s [INFO ] %s-stdout MODEL_LOG - %s" % (ts, w, l))
+        self.put("torchserve-log", lines, obj)
+        lat = obj.get("inference_metrics", {}).get("latency_ms")
+        if is_number(lat):
+            self.ts_noise(t, "INFO", w, "org.pytorch.serve.wlm.WorkerThread",
+                          "Backend response time: %d" % math.ceil(lat))
+        if self.n_inf % 10 == 0:
+            self.ts_noise(t, "INFO", "epollEventLoopGroup-3-%d" % (1 + self.n_inf % 4),
+                          "ACCESS_LOG", '/10.0.%d.%d:%d "POST /predictions/%s HTTP/1.1" %d %d' % (
+                              self.n_inf % 250, 1 + self.n_inf % 200, 50000 + self.n_inf % 9999,
+                              TS_MODEL, 200 if err is None else 500,
+                              math.ceil(lat) if is_number(lat) else 0))
+
+    def ts_metrics(self, t, obj):
+        s = self.rng["torchserve-metrics"]
+        self.put("torchserve-metrics", ["%s - Requests%s.Count:1|#Level:Host|#hostname:%s,"
+                                        "timestamp:%d" % (
+                                            self.t_log4j(t),
+                                            "2XX" if obj["event_type"] == "inference_complete"
+                                            else "5XX", TS_HOST, t // 1000)],
+                 {"timestamp": self.t_naive(t), "metric": "Requests2XX"
+                  if obj["event_type"] == "inference_complete" else "Requests5XX",
+                  "unit": "Count", "Requests2XX"
+                  if obj["event_type"] == "inference_complete" else "Requests5XX": 1.0,
+                  "Level": "Host", "hostname": TS_HOST, "metric_timestamp": float(t // 1000)})
+        if obj["event_type"] != "inference_complete":
+            return          # a failed inference writes no model metric
+        lat = obj.get("inference_metrics", {}).get("latency_ms")
+        if not is_number(lat):
+            return
+        md = obj.get("model_metadata", {})
+        version = md.get("model_version")
+        rid = obj.get("request_id")
+        unit = "Milliseconds" if self.n_inf % 7 == 0 else "ms"
+        queue = float(1 + int(s.random() * 4))
+        handler = round(lat * 0.95, 1)
+        ts = self.t_log4j(t)
+        for name, v in (("QueueTime", queue), ("HandlerTime", handler),
+                        ("PredictionTime", float(lat))):
+            dims = "ModelName:%s,ModelVersion:%s,Level:Model" % (TS_MODEL, version)
+            host = "hostname:%s,%stimestamp:%d" % (
+                TS_HOST, "requestID:%s," % rid if rid else "", t // 1000)
+            # the metric's value under its name, the dimensions by name
+            # (and the version where the version role finds it: logdive's
+            # format gives the role from ModelVersion)
+            twin = {"timestamp": self.t_naive(t), "metric": name, "unit": unit, name: v,
+                    "ModelName": TS_MODEL, "ModelVersion": version, "Level": "Model",
+                    "hostname": TS_HOST, "metric_timestamp": float(t // 1000),
+                    "model_metadata": {"model_version": version}}
+            if rid:
+                twin["requestID"] = twin["request_id"] = rid
+            if name == "PredictionTime":
+                twin["inference_metrics"] = {"latency_ms": v}
+            self.put("torchserve-metrics", ["%s - %s.%s:%r|#%s|#%s" % (
+                ts, name, unit, v, dims, host)], twin)
+
+    def ts_access(self, t, obj):
+        lat = obj.get("inference_metrics", {}).get("latency_ms")
+        if isinstance(lat, str):
+            lat = float(re.sub(r"[^0-9.]", "", lat) or 0)
+        ms = int(math.ceil(lat)) if is_number(lat) else 0
+        err = obj.get("error")
+        status = 200 if err is None else (507 if "OutOfMemory" in str(err.get("type")) else 500)
+        r = self.rng["torchserve-access"]
+        client = "/10.%d.%d.%d:%d" % (int(r.random() * 256), int(r.random() * 256),
+                                      1 + int(r.random() * 254), 32768 + int(r.random() * 28000))
+        self.put("torchserve-access", ['%s - %s "POST /predictions/%s HTTP/1.1" %d %d' % (
+            self.t_log4j(t), client, TS_MODEL, status, ms)], {
+            "timestamp": self.t_naive(t), "client": client[1:], "method": "POST",
+            "path": "/predictions/" + TS_MODEL, "protocol": "HTTP/1.1",
+            "http": {"status": status},
+            "duration_ms": float(ms), "inference_metrics": {"latency_ms": float(ms)},
+            "log_level": "ERROR" if status >= 500 else "INFO"})
+
+    # ---- Python logging
+    @staticmethod
+    def model_pairs(obj):
+        md = obj.get("model_metadata", {})
+        im = obj.get("inference_metrics", {})
+        pairs = [("event_type", obj.get("event_type"))]
+        for k in ("request_id", "correlation_id", "service"):
+            if k in obj:
+                pairs.append((k, obj[k]))
+        for k, v in (("model_metadata.model_version", md.get("model_version")),
+                     ("model_metadata.serving_variant", md.get("serving_variant")),
+                     ("inference_metrics.latency_ms", im.get("latency_ms")),
+                     ("input_features.cache_hit", obj.get("input_features", {}).get("cache_hit")),
+                     ("anomaly_signals.drift_score",
+                      obj.get("anomaly_signals", {}).get("drift_score"))):
+            if v is not None:
+                pairs.append((k, v))
+        sc = obj.get("output", {}).get("confidence_scores")
+        if isinstance(sc, list) and sc:
+            pairs.append(("output.confidence_scores", sc))
+        err = obj.get("error")
+        if isinstance(err, dict):
+            pairs.append(("error.type", err.get("type")))
+            pairs.append(("error.message", err.get("message")))
+        return pairs
+
+    def py_logging(self, t, obj):
+        err = obj.get("error")
+        level = "ERROR" if isinstance(err, dict) else "INFO"
+        pairs = self.model_pairs(obj)
+        lines = ["%s - %s - %s - %s" % (self.t_asctime(t), TS_MODEL, level,
+                                        kv_text(pairs, pybool=True))]
+        if isinstance(err, dict):
+            lines.extend(TRACEBACKS.get(err.get("type"), TRACEBACKS["ValueError"]))
+            lines.append("%s: %s" % (err.get("type"), err.get("message")))
+        twin = {"timestamp": self.t_naive(t), "logger": TS_MODEL, "log_level": level}
+        self.put("python-logging", lines, nest(pairs, twin))
+
+    def py_iso(self, t, obj):
+        us = t * 1000 + int(self.rng["python-iso"].random() * 1000)
+        s, frac = divmod(us, 1000000)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + ".%06d" % frac
+        feat = obj.get("input_features", {})
+        pairs = [("event_type", obj.get("event_type")), ("service", obj.get("service"))]
+        for k in ("request_id", "correlation_id"):
+            if k in obj:
+                pairs.append((k, obj[k]))
+        for k in ("cache_hit", "feature_store_latency_ms", "feature_count"):
+            if k in feat:
+                pairs.append(("input_features." + k, feat[k]))
+        self.put("python-iso", ["%s - %s" % (stamp, kv_text(pairs, pybool=True))],
+                 nest(pairs, {"timestamp": stamp}))
+
+    def py_csv(self, t, obj):
+        lat = obj.get("inference_metrics", {}).get("latency_ms")
+        if not is_number(lat):
+            return
+        self.put("python-latency-csv", ["%d.%03d, %r" % (t // 1000, t % 1000, float(lat))],
+                 {"timestamp": iso_ms(t), "inference_metrics": {"latency_ms": float(lat)}})
+
+    # ---- syslog
+    def syslog5424(self, t, obj):
+        """One SD element, [infer@32473 ...] (32473: RFC 5424's example
+        enterprise number) whose PARAM-NAMEs are the schema's dotted paths:
+        logdive reads an SD param as the field of its name, typed by looks.
+        The level is the PRI severity (6 info, 3 err; facility local0)."""
+        err = obj.get("error")
+        sev = 3 if isinstance(err, dict) else 6
+        # an SD-PARAM holds one value: the confidence is the record's (the mean)
+        pairs = [(k, confidence_mean(v) if isinstance(v, list) else v)
+                 for k, v in self.model_pairs(obj)
+                 if k not in ("event_type", "service", "error.message")]
+        # PARAM-VALUE: '"', '\\' and ']' escaped with a backslash (RFC 5424 6.3.3)
+        sd = " ".join('%s="%s"' % (k, fmt_value(v) if not isinstance(v, str) else
+                                   v.replace("\\", "\\\\").replace('"', '\\"')
+                                   .replace("]", "\\]"))
+                      for k, v in pairs)
+        msg = err.get("message") if isinstance(err, dict) else "inference complete"
+        line = "<%d>1 %s %s %s 4242 %s [infer@32473 %s] %s" % (
+            16 * 8 + sev, iso_ms(t), TS_HOST, obj.get("service", "-"),
+            obj.get("event_type", "-"), sd, msg)
+        twin = {"timestamp": iso_ms(t), "log_level": "ERROR" if sev == 3 else "INFO",
+                "pri": 16 * 8 + sev, "hostname": TS_HOST, "app": obj.get("service"),
+                "service": obj.get("service"), "procid": "4242",
+                "msgid": obj.get("event_type"), "event_type": obj.get("event_type"),
+                "message": msg}
+        self.put("syslog-5424", [line], nest(pairs, twin))
+
+    def syslog3164(self, t, obj):
+        s = t // 1000
+        g = time.gmtime(s)
+        stamp = "%s %2d %02d:%02d:%02d" % (MONTHS[g.tm_mon - 1], g.tm_mday,
+                                            g.tm_hour, g.tm_min, g.tm_sec)
+        http = obj.get("http", {})
+        pairs = [("event_type", obj.get("event_type")),
+                 ("correlation_id", obj.get("correlation_id"))]
+        if "request_id" in obj:
+            pairs.append(("request_id", obj["request_id"]))
+        pairs.append(("log_level", obj.get("log_level")))
+        for k in ("method", "path", "status"):
+            if k in http:
+                pairs.append(("http." + k, http[k]))
+        if "total_latency_ms" in obj:
+            pairs.append(("total_latency_ms", obj["total_latency_ms"]))
+        line = "%s gw-1 api-gateway[2211]: %s" % (stamp, kv_text(pairs))
+        twin = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", g), "host": "gw-1",
+                "service": "api-gateway", "pid": 2211}
+        self.put("syslog-3164", [line], nest(pairs, twin))
+        self.last_ms["syslog-3164"] = t
+
+    # ---- logfmt
+    def logfmt(self, t, obj):
+        s, m = divmod(t, 1000)
+        frac = ("%03d" % m).rstrip("0")
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + (
+            "." + frac if frac else "") + "Z"
+        ev = obj.get("event_type", "")
+        err = obj.get("error")
+        msg = ('inference failed: "%s"' % err.get("type") if isinstance(err, dict)
+               else ev.replace("_", " "))
+        level = obj.get("log_level", "info")
+        parts = ["ts=" + ts, "level=" + fmt_value(level), "msg=" + fmt_value(msg)]
+        add = parts.append
+        for k, v in obj.items():
+            ty = type(v)
+            if ty is dict:
+                for k2, v2 in v.items():
+                    ty2 = type(v2)
+                    if ty2 is str and v2 and not _NEEDS_QUOTES(v2):
+                        add(k + "." + k2 + "=" + v2)
+                    elif ty2 is dict or ty2 is list:
+                        for k3, v3 in flatten({k2: v2}, k + ".", []):
+                            add(k3 + "=" + fmt_value(v3))
+                    elif v2 is not None:
+                        add(k + "." + k2 + "=" + fmt_value(v2))
+            elif ty is list:
+                for k3, v3 in flatten({k: v}, "", []):
+                    add(k3 + "=" + fmt_value(v3))
+            elif k != "timestamp" and k != "log_level" and v is not None:
+                add(k + "=" + (v if ty is str and v and not _NEEDS_QUOTES(v) else fmt_value(v)))
+        line = " ".join(parts)
+        twin = None
+        if self.twins:
+            # the record less what logfmt cannot say (a copy: nesting is one
+            # level deep in this schema)
+            twin = {"timestamp": iso_ms(t), "level": level, "msg": msg}
+            for k, v in obj.items():
+                if k != "timestamp" and k != "log_level":
+                    twin[k] = dict(v) if type(v) is dict else v
+            out = twin.get("output")
+            if out is not None:
+                out.pop("prediction", None)
+                sc = out.get("confidence_scores")
+                if isinstance(sc, list) and sc:
+                    out["confidence_scores"] = confidence_mean(sc)
+        self.put("logfmt", [line], twin)
+
+    # ---- the manifest
+    def manifest(self, extra):
+        views = {v.name: v.argv for v in make_views(self.a.incident_at,
+                                                    self.a.incident_minutes)}
+        fm = {}
+        for f in self.formats:
+            doc = FORMAT_DOC[f]
+            fviews = {}
+            for name, argv in views.items():
+                if name != "all_version":
+                    fviews[name] = argv
+                elif f in VERSIONED:
+                    fviews[name] = [VERSION_FIELD.get(f, x) if x == VERSION else x
+                                    for x in argv]
+            fm[f] = {"text": f + ".log", "json": f + ".jsonl" if self.twins else None,
+                     "lines": self.lines[f], "records": self.records[f],
+                     "carries": doc["carries"], "meaningful": doc["meaningful"],
+                     "compare": list(PANEL_KEYS), "views": fviews,
+                     "query": FORMAT_QUERY[f],
+                     "zone_less_times": doc["naive"]}
+        out = {"formats": fm, "views": views,
+               "trace": {"request_id": self.trace_id,
+                         "note": "a canary inference_complete in the incident: its "
+                                 "PredictionTime/HandlerTime/QueueTime lines in "
+                                 "torchserve-metrics.log carry it as requestID, and the "
+                                 "full JSON file has it as request_id"}}
+        out.update(extra)
+        return out
+
+
 # ------------------------------------------------------------ analyze ----
 
 def read_lines(path):
@@ -1009,7 +1721,8 @@ def main():
                    help="bytes of the one over-long line's payload (0: none)")
     p.add_argument("--max-line", type=int, default=MAX_LINE,
                    help="logdive's line bound for the truth (default 16 MiB)")
-    p.add_argument("--out", default="-", help="output file (default: stdout)")
+    p.add_argument("--out", default=None,
+                   help="output file (default: stdout; with --text-formats, DIR/incident.jsonl)")
     p.add_argument("--gzip", action="store_true",
                    help="write gzip, deterministic (mtime 0); implied by --out *.gz")
     p.add_argument("--truth", help="write the expected figures (JSON) here")
@@ -1017,7 +1730,16 @@ def main():
                    help="compute --truth from these files instead of generating")
     p.add_argument("--bad-input", metavar="DIR",
                    help="write the bad-input files and DIR/expect.json, then exit")
+    p.add_argument("--text-formats", metavar="DIR",
+                   help="also write the same records as text logs DIR/FORMAT.log, their "
+                        "JSON twins DIR/FORMAT.jsonl and DIR/manifest.json")
+    p.add_argument("--formats", default=",".join(TEXT_FORMATS),
+                   help="with --text-formats: which formats (comma-separated; default all)")
+    p.add_argument("--no-twins", action="store_true",
+                   help="with --text-formats: no FORMAT.jsonl twins (the benchmark)")
     a = p.parse_args()
+    if a.out is None:
+        a.out = os.path.join(a.text_formats, "incident.jsonl") if a.text_formats else "-"
     if a.out.endswith(".gz"):
         a.gzip = True
     if a.bad_input:
@@ -1033,9 +1755,27 @@ def main():
         p.error("--requests must be >= 1, --hours > 0, --dirty in [0, 1]")
     truth = Truth(make_views(a.incident_at, a.incident_minutes), a.max_line) \
         if a.truth else None
+    formats = list(dict.fromkeys(f for f in a.formats.split(",") if f))
+    unknown = [f for f in formats if f not in TEXT_FORMATS]
+    if unknown:
+        p.error("unknown format %s (known: %s)" % (", ".join(unknown), ", ".join(TEXT_FORMATS)))
+    if a.text_formats:
+        os.makedirs(a.text_formats, exist_ok=True)
     out, closers = open_out(a.out, a.gzip)
     g = Gen(a, out, truth)
+    if a.text_formats:
+        g.text = TextFormats(a, a.text_formats, formats, twins=not a.no_twins)
     g.run()
+    if g.text is not None:
+        g.text.close()
+        with open(os.path.join(a.text_formats, "manifest.json"), "w") as f:
+            json.dump(g.text.manifest({
+                "generator": {"requests": a.requests, "seed": a.seed,
+                              "start": iso_ns(a.start), "hours": a.hours,
+                              "incident": incident_json(a), "dirty": a.dirty,
+                              "long_line": a.long_line},
+                "json": os.path.basename(a.out) if a.out != "-" else None}), f, indent=1)
+            f.write("\n")
     out.flush()
     out.detach()
     for c in closers:

@@ -37,4 +37,6 @@ fi
 "$PY" "$srcdir/tests/bench/bench.py" "$@" || exit $?
 # the Elasticsearch and Loki backends through the fake servers, 100 ms per request
 "$PY" "$srcdir/tests/bench/es-bench.py" || exit $?
-exec "$PY" "$srcdir/tests/bench/loki-bench.py"
+"$PY" "$srcdir/tests/bench/loki-bench.py" || exit $?
+# TorchServe text logs (~1 GB; LOGDIVE_BENCH_TEXT_MB scales it): logdive against lnav's regex format
+exec "$PY" "$srcdir/tests/bench/text-bench.py"
