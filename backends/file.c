@@ -1,7 +1,17 @@
 /* The file backend (DESIGN §5): JSON-lines sources scanned on every core
  * with backends/jscan.c into struct rec columns; panels, searches and
  * traces are computed from the columns, re-reading lines (pread) only for
- * queries on other fields and for display. */
+ * queries on other fields and for display.
+ *
+ * Text logs (issue 7): each source has a format, detected from its first
+ * lines or forced by --log-format (fsrc.fmt; NULL is JSON lines, whose
+ * path is unchanged). A text record is read through backends/textfmt.c,
+ * which fills the same struct jv role values jscan_line does, so that the
+ * role processing below is shared. A record may span lines (continuation
+ * lines join the record above: rec.off/len cover the block); region
+ * boundaries of the parallel scan move past lines that could join, and a
+ * --follow poll extends the last record when its continuation arrives
+ * later. A text line that matches no pattern is kept as REC_UNPARSED. */
 #include "config.h"
 #include "backends/backend.h"
 #include "backends/file.h"
@@ -9,6 +19,7 @@
 #include "backends/jscan.h"
 #include "backends/linequery.h"
 #include "backends/reader.h"
+#include "backends/textfmt.h"
 #include "lib/buf.h"
 #include "lib/strmap.h"
 #include "lib/timeutil.h"
@@ -134,6 +145,15 @@ struct scanner {
 	struct jv	 out[JSCAN_MAX_PATHS];
 	_Atomic uint64_t *bytes_done;
 	_Atomic uint64_t *records;
+	/* text formats */
+	const struct tf_format *fmt;	/* NULL: JSON lines */
+	struct tf_rec	*tr;		/* scratch (text only) */
+	int		 have_prev;	/* a record above that lines may join */
+	int		 prev_error;	/* ... and it is an error */
+	int		 prev_keyed;	/* ... and prevkey holds its join key */
+	struct buf	 prevkey, key;
+	long		 tail_seg;	/* follow: the segment holding the record above
+					   when this scan starts after it, -1 none */
 };
 
 static void
@@ -273,6 +293,9 @@ hash_value(struct scanner *sc, const struct jv *v)
 	return s ? hash64(s, len) : 0;
 }
 
+static void fill_roles(struct scanner *sc, struct rec *r, int64_t t, int naive);
+static void scan_text(struct scanner *sc, const char *line, size_t len, uint64_t off);
+
 /* One line (without its newline) at file offset off. */
 static void
 scan_line(struct scanner *sc, const char *line, size_t len, uint64_t off)
@@ -298,6 +321,10 @@ scan_line(struct scanner *sc, const char *line, size_t len, uint64_t off)
 		k++;
 	if (k == len)
 		return;
+	if (sc->fmt) {
+		scan_text(sc, line, len, off);
+		return;
+	}
 	r = new_rec(sc, off, len);
 	int verdict = jscan_line(fb->ps, line, len, sc->out, &shape);
 	if (verdict == JSCAN_BAD_UTF8) {
@@ -325,6 +352,17 @@ scan_line(struct scanner *sc, const char *line, size_t len, uint64_t off)
 		if (time_from_epoch_number(v->num, &t) != 0)
 			t = TIME_NONE;
 	}
+	fill_roles(sc, r, t, naive);
+}
+
+/* The role columns of r from sc->out and its time t (TIME_NONE: none). */
+static void
+fill_roles(struct scanner *sc, struct rec *r, int64_t t, int naive)
+{
+	const struct mapping *m = sc->map;
+	struct fb *fb = sc->fb;
+	const struct jv *v;
+
 	if (t == TIME_NONE) {
 		r->flags = REC_NO_TIME;
 		return;
@@ -372,6 +410,119 @@ scan_line(struct scanner *sc, const char *line, size_t len, uint64_t off)
 }
 
 
+/* The record above takes the lines up to end (continuation lines). */
+static void
+extend_prev(struct scanner *sc, uint64_t end)
+{
+	struct fb *fb = sc->fb;
+	struct rec *r = NULL;
+	if (sc->nblock > 0) {
+		r = &sc->block[sc->nblock - 1];
+		uint64_t n = end - r->off;
+		r->len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		return;
+	}
+	/* published already, or a poll's lines joining what a scan before read */
+	pthread_rwlock_wrlock(&fb->lock);
+	if (sc->seg->n > 0)
+		r = &sc->seg->v[sc->seg->n - 1];
+	else if (sc->tail_seg >= 0 && (size_t)sc->tail_seg < sc->src->nsegs &&
+	    sc->src->segs[sc->tail_seg].n > 0)
+		r = &sc->src->segs[sc->tail_seg].v[sc->src->segs[sc->tail_seg].n - 1];
+	if (r) {
+		uint64_t n = end - r->off;
+		r->len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	}
+	pthread_rwlock_unlock(&fb->lock);
+}
+
+static void
+add_text_path_cb(void *ctx, const char *path, size_t len, enum jv_type t)
+{
+	add_path_cb(ctx, path, len, t);
+}
+
+/* One text line (not blank) at off: a new record, a continuation of the
+ * record above, or an unparsed line. */
+static void
+scan_text(struct scanner *sc, const char *line, size_t len, uint64_t off)
+{
+	struct fb *fb = sc->fb;
+	const struct tf_format *f = sc->fmt;
+	struct tf_rec *tr = sc->tr;
+	struct rec *r;
+
+	if (!tf_parse(f, tr, line, len)) {
+		if (sc->have_prev && tf_is_continuation(f, tr, line, len)) {
+			extend_prev(sc, off + len);
+			return;
+		}
+		r = new_rec(sc, off, len);
+		r->flags = REC_UNPARSED;
+		sc->have_prev = 0;
+		return;
+	}
+	int keyed = tf_join_key(f, tr, &sc->key);
+	if (keyed && sc->have_prev && sc->prev_keyed &&
+	    (!tf_join_after_error(f) || sc->prev_error) && sc->key.len == sc->prevkey.len &&
+	    memcmp(sc->key.p, sc->prevkey.p, sc->key.len) == 0) {
+		extend_prev(sc, off + len);
+		return;
+	}
+	r = new_rec(sc, off, len);
+	int64_t t;
+	int naive;
+	uint64_t shape;
+	tf_extract(f, tr, sc->map, fb->ps, fb->path_str, fb->npaths,
+	    (const int (*)[MAPPING_MAX_CANDIDATES])fb->role_at, sc->out, &t, &naive, &shape);
+	if (!shape_seen(sc, shape))
+		tf_each_path(tr, add_text_path_cb, sc);
+	fill_roles(sc, r, t, naive);
+	sc->have_prev = 1;
+	sc->prev_error = (r->flags & REC_ERROR) != 0;
+	sc->prev_keyed = sc->key.len > 0;
+	if (sc->prev_keyed) {
+		struct buf x = sc->prevkey;
+		sc->prevkey = sc->key;
+		sc->key = x;
+	}
+}
+
+/* The record above where a scan of a source starts at start > 0 (a
+ * --follow poll): its segment, and its join state from its first line. */
+static void
+scanner_resume(struct scanner *sc, uint64_t start, size_t nsegs)
+{
+	struct fsrc *s = sc->src;
+	struct rec last;
+	int found = 0;
+
+	pthread_rwlock_rdlock(&sc->fb->lock);
+	for (size_t k = nsegs; k-- > 0;) {
+		if (s->segs[k].n == 0)
+			continue;
+		if (s->segs[k].v[s->segs[k].n - 1].off < start) {
+			sc->tail_seg = (long)k;
+			last = s->segs[k].v[s->segs[k].n - 1];
+			found = 1;
+		}
+		break;
+	}
+	pthread_rwlock_unlock(&sc->fb->lock);
+	if (!found || REC_KIND(last.flags) == REC_UNPARSED || REC_KIND(last.flags) == REC_TOO_LONG)
+		return;
+	size_t n = last.len > 65536 ? 65536 : last.len;
+	char *line = xmalloc(n + 1);
+	if (reader_pread(s->r.fd, line, n, last.off) == (ssize_t)n &&
+	    tf_parse(sc->fmt, sc->tr, line, n)) {
+		sc->have_prev = 1;
+		sc->prev_error = (last.flags & REC_ERROR) != 0;
+		tf_join_key(sc->fmt, sc->tr, &sc->prevkey);
+		sc->prev_keyed = sc->prevkey.len > 0;
+	}
+	free(line);
+}
+
 /* Scan [start, end) of sc->src. A last line without a newline is scanned
  * only if final. Returns the offset after the last line consumed. */
 static uint64_t
@@ -409,6 +560,7 @@ scan_range(struct scanner *sc, uint64_t start, uint64_t end, int final, _Atomic 
 			} else if (len > sc->fb->max_line) {
 				struct rec *r = new_rec(sc, boff + i, len);
 				r->flags = REC_TOO_LONG;
+				sc->have_prev = 0;
 			} else
 				scan_line(sc, buf + i, len, boff + i);
 			i += len + 1;
@@ -419,6 +571,7 @@ scan_range(struct scanner *sc, uint64_t start, uint64_t end, int final, _Atomic 
 			if (!skipping) {
 				struct rec *r = new_rec(sc, boff + i, rest);
 				r->flags = REC_TOO_LONG;
+				sc->have_prev = 0;
 				skip_off = boff + i;
 				skipping = 1;
 			}
@@ -463,6 +616,13 @@ scanner_init(struct scanner *sc, struct backend *b, struct fsrc *src, uint16_t s
 	sc->last_t = TIME_NONE;
 	sc->bytes_done = &b->progress.bytes_done;
 	sc->records = &b->progress.records;
+	sc->fmt = src->fmt;
+	sc->tail_seg = -1;
+	if (sc->fmt) {
+		sc->tr = xmalloc(sizeof *sc->tr);
+		tf_rec_init(sc->tr);
+		sc->tr->ref = src->ref_t;
+	}
 }
 
 static void
@@ -475,6 +635,12 @@ scanner_done(struct scanner *sc)
 	strmap_free(&sc->groups);
 	strmap_free(&sc->versions);
 	buf_free(&sc->tmp);
+	buf_free(&sc->key);
+	buf_free(&sc->prevkey);
+	if (sc->tr) {
+		tf_rec_free(sc->tr);
+		free(sc->tr);
+	}
 }
 
 struct region {
@@ -484,6 +650,8 @@ struct region {
 	struct seg	*seg;
 	uint64_t	 start, end, consumed;
 	int		 final;
+	size_t		 resume;	/* text, 1 + the segment count before this scan: the
+					   record above may take the region's first lines; 0 no */
 };
 
 static void *
@@ -493,6 +661,8 @@ region_main(void *arg)
 	struct scanner sc;
 
 	scanner_init(&sc, rg->b, rg->src, rg->srcno, rg->seg);
+	if (sc.fmt && rg->resume)
+		scanner_resume(&sc, rg->start, rg->resume - 1);
 	rg->consumed = scan_range(&sc, rg->start, rg->end, rg->final, &rg->b->cancel_load);
 	scanner_done(&sc);
 	return NULL;
@@ -523,6 +693,78 @@ ncpu(void)
 	if (n > MAX_THREADS)
 		n = MAX_THREADS;
 	return (int)n;
+}
+
+/* A region boundary c (just after a newline) of a text source moved
+ * forward past lines that could join the record above it (continuation
+ * lines, lines with the join key of the line before), so that no record
+ * is split between two scanners. Looks at most 1 MiB ahead. */
+static uint64_t
+text_safe_cut(const struct fsrc *s, uint64_t c, uint64_t size)
+{
+	const struct tf_format *f = s->fmt;
+	size_t back = c < 65536 ? (size_t)c : 65536;
+	size_t want = back + ((size_t)1 << 20);
+	if (want > size - (c - back))
+		want = (size_t)(size - (c - back));
+	char *buf = xmalloc(want + 1);
+	ssize_t got = reader_pread(s->r.fd, buf, want, c - back);
+	if (got <= 0) {
+		free(buf);
+		return c;
+	}
+	size_t n = (size_t)got;
+	struct tf_rec *tr = xmalloc(sizeof *tr);
+	struct buf prev = BUF_INIT, key = BUF_INIT;
+	int prev_known = 0;	/* prev holds the key of the line before */
+	tf_rec_init(tr);
+	tr->ref = s->ref_t;
+	if (back > 0) {
+		size_t e = back - 1;	/* the newline before c */
+		size_t b0 = e;
+		while (b0 > 0 && buf[b0 - 1] != '\n')
+			b0--;
+		if (tf_parse(f, tr, buf + b0, e - b0)) {
+			tf_join_key(f, tr, &prev);
+			prev_known = prev.len > 0 ? 1 : 2;
+		}
+	}
+	size_t pos = back;
+	for (;;) {
+		char *nl = memchr(buf + pos, '\n', n - pos);
+		if (nl == NULL)
+			break;
+		size_t len = (size_t)(nl - (buf + pos));
+		const char *line = buf + pos;
+		size_t k = 0;
+		while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+			k++;
+		int joins;
+		if (k == len)
+			joins = 1;		/* blank: not a record */
+		else if (!tf_parse(f, tr, line, len))
+			joins = tf_is_continuation(f, tr, line, len);
+		else if (!tf_join_key(f, tr, &key))
+			joins = 0;	/* a JSON body or no key: a record starts here */
+		else {
+			/* unknown line before (a continuation): it might join */
+			joins = prev_known != 2 && (prev_known == 0 || (key.len == prev.len &&
+			    memcmp(key.p, prev.p, key.len) == 0));
+			struct buf x = prev;
+			prev = key;
+			key = x;
+			prev_known = 1;
+		}
+		if (!joins)
+			break;
+		pos += len + 1;
+	}
+	tf_rec_free(tr);
+	free(tr);
+	buf_free(&prev);
+	buf_free(&key);
+	free(buf);
+	return c + (pos - back);
 }
 
 /* Scan [from, size) of a source on up to ncpu threads, splitting at
@@ -557,6 +799,8 @@ scan_source(struct backend *b, struct fsrc *s, uint16_t srcno, uint64_t from, ui
 			}
 			c += (uint64_t)r;
 		}
+		if (s->fmt && c < size)
+			c = text_safe_cut(s, c, size);
 		cut[k] = c > size ? size : c;
 	}
 	struct region rg[MAX_THREADS];
@@ -571,7 +815,8 @@ scan_source(struct backend *b, struct fsrc *s, uint16_t srcno, uint64_t from, ui
 	pthread_rwlock_unlock(&fb->lock);
 	for (int k = 0; k < nt; k++) {
 		rg[k] = (struct region){ b, s, srcno, &s->segs[seg0 + (size_t)k], cut[k],
-		    cut[k + 1], cut[k + 1], k == nt - 1 && !fb->follow };
+		    cut[k + 1], cut[k + 1], k == nt - 1 && !fb->follow,
+		    k == 0 && from > 0 && s->fmt ? seg0 + 1 : 0 };
 		if (k > 0 && pthread_create(&th[k], NULL, region_main, &rg[k]) != 0)
 			region_main(&rg[k]);	/* no thread: do it here */
 	}
@@ -647,6 +892,134 @@ is_gzip(const char *name)
 	return r == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
+/* ---- text formats: detection ---- */
+
+#define DETECT_LINES	50
+#define DETECT_BYTES	((size_t)256 << 10)
+
+/* Pick s's format from its first DETECT_LINES non-empty lines: the one
+ * that reads most of them (continuation lines count for formats that
+ * join them) wins; JSON lines first, then the definition order on a tie;
+ * nothing read at all is JSON (its lines are then counted invalid). */
+static void
+detect_format(struct fb *fb, struct fsrc *s)
+{
+	if (s->detected)
+		return;
+	s->detected = 1;
+	struct stat st;
+	s->ref_t = time_now();
+	if (!s->r.spooled && fstat(s->r.fd, &st) == 0)
+		s->ref_t = (int64_t)st.st_mtim.tv_sec * NS_PER_SEC + st.st_mtim.tv_nsec;
+	else if (s->r.gz && s->r.st.st_mtim.tv_sec)
+		s->ref_t = (int64_t)s->r.st.st_mtim.tv_sec * NS_PER_SEC + s->r.st.st_mtim.tv_nsec;
+	if (fb->forced_json)
+		return;
+	if (fb->forced) {
+		s->fmt = fb->forced;
+		return;
+	}
+	if (fb->formats.n == 0 || s->r.fd < 0)
+		return;
+	char *buf = xmalloc(DETECT_BYTES);
+	ssize_t got = reader_pread(s->r.fd, buf, DETECT_BYTES, 0);
+	if (got <= 0) {
+		free(buf);
+		if (!s->r.spooled)
+			s->detected = 0;	/* empty so far: a --follow poll decides */
+		return;
+	}
+	size_t n = (size_t)got, pos = 0, nlines = 0;
+	size_t *score = xcalloc(fb->formats.n, sizeof *score);
+	size_t json = 0;
+	size_t *nfields = xcalloc(fb->formats.n, sizeof *nfields);
+	struct tf_rec *tr = xmalloc(sizeof *tr);
+	tf_rec_init(tr);
+	tr->ref = s->ref_t;
+	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	while (pos < n && nlines < DETECT_LINES) {
+		char *nl = memchr(buf + pos, '\n', n - pos);
+		size_t len = nl ? (size_t)(nl - (buf + pos)) : n - pos;
+		if (nl == NULL && (size_t)got == DETECT_BYTES)
+			break;		/* a partial line at the end of the window */
+		const char *line = buf + pos;
+		pos += len + 1;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		size_t k = 0;
+		while (k < len && (line[k] == ' ' || line[k] == '\t'))
+			k++;
+		if (k == len)
+			continue;
+		nlines++;
+		if (jscan_line(NULL, line, len, NULL, NULL) == JSCAN_OK)
+			json++;
+		for (size_t i = 0; i < fb->formats.n; i++) {
+			if (tf_parse(fb->formats.v[i], tr, line, len)) {
+				score[i]++;
+				nfields[i] += tr->nf + (tr->json != NULL);
+			} else if (tf_is_continuation(fb->formats.v[i], tr, line, len))
+				score[i]++;
+		}
+	}
+	/* most lines read; on a tie the one that finds more fields (the more
+	   specific), then the definition order; JSON wins any tie */
+	size_t best = json, bestf = 0;
+	for (size_t i = 0; i < fb->formats.n; i++)
+		if (score[i] > best || (score[i] == best && s->fmt && nfields[i] > bestf)) {
+			best = score[i];
+			bestf = nfields[i];
+			s->fmt = fb->formats.v[i];
+		}
+	free(nfields);
+	/* a format that only explains continuation lines explains nothing */
+	if (s->fmt) {
+		size_t matched = 0;
+		pos = 0;
+		for (size_t l = 0; pos < n && l < DETECT_LINES; l++) {
+			char *nl = memchr(buf + pos, '\n', n - pos);
+			size_t len = nl ? (size_t)(nl - (buf + pos)) : n - pos;
+			matched += tf_parse(s->fmt, tr, buf + pos, len);
+			pos += len + 1;
+		}
+		if (matched == 0)
+			s->fmt = NULL;
+	}
+	tf_rec_free(tr);
+	free(tr);
+	free(score);
+	free(buf);
+	if (nlines == 0 && !s->r.spooled)
+		s->detected = 0;	/* empty so far: a --follow poll decides */
+}
+
+/* Assumptions the reading of a text format made, for the status line
+ * and stderr ("x.log: syslog-3164: year inferred from ..."). */
+static void
+note_assumptions(struct backend *b, struct fsrc *s)
+{
+	if (s->fmt == NULL || !tf_infers_year(s->fmt))
+		return;
+	time_t rs = (time_t)(s->ref_t / NS_PER_SEC);
+	struct tm tm;
+	gmtime_r(&rs, &tm);
+	size_t used = strlen(b->warning);
+	snprintf(b->warning + used, sizeof b->warning - used, "%s%s: %s: year inferred %d from "
+	    "%s (the year before for dates after it); zone %s%s", used ? "; " : "", s->r.name,
+	    tf_name(s->fmt), tm.tm_year + 1900, s->r.spooled ? "the current time" :
+	    "the file's mtime", tf_tz() ? tf_tz() : "UTC", tf_tz() ? " (--tz)" :
+	    " assumed (--tz)");
+}
+
+static void
+format_warn(void *arg, const char *line)
+{
+	struct backend *b = arg;
+	size_t used = strlen(b->warning);
+	snprintf(b->warning + used, sizeof b->warning - used, "%s%s", used ? "; " : "", line);
+}
+
 static int
 file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 {
@@ -661,6 +1034,22 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 	fb->max_line = o->max_line ? o->max_line : DEFAULT_MAX_LINE;
 	fb->follow = o->follow;
 	fb->cache_dir = o->cache_dir ? xstrdup(o->cache_dir) : NULL;
+	/* text formats: a bad user file is warned about, unless it is the one
+	   --log-format names */
+	tf_set_load_default(&fb->formats, format_warn, b);
+	if (o->log_format && strcmp(o->log_format, "json") == 0)
+		fb->forced_json = 1;
+	else if (o->log_format && (fb->forced = tf_set_find(&fb->formats, o->log_format)) == NULL) {
+		char *names_ = tf_set_names(&fb->formats);
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", b->warning);
+		rc = err_set(err, LD_EUSAGE, "--log-format %s: %s%s%s", o->log_format,
+		    strstr(why, o->log_format) ? why : "no such format; use one of ",
+		    strstr(why, o->log_format) ? "" : names_,
+		    strstr(why, o->log_format) ? "" : " (logdive formats lists them)");
+		free(names_);
+		return rc;
+	}
 	if ((rc = reader_expand(o->sources, o->nsources, &names, &n, err)) != LD_OK)
 		return rc;
 	if (n > UINT16_MAX) {
@@ -727,6 +1116,7 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 				if (np == JSCAN_MAX_PATHS)
 					return err_set(err, LD_EUSAGE, "the mapping names more than "
 					    "%d paths", JSCAN_MAX_PATHS);
+				fb->path_str[np] = b->map.paths[r][i];
 				paths[np++] = b->map.paths[r][i];
 			}
 			fb->role_at[r][i] = (int)k;
@@ -735,8 +1125,11 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 	fb->ps = jscan_paths_new(paths, np);
 	fb->npaths = np;
 	for (size_t i = 0; i < fb->nsrcs; i++)
-		if (!fb->srcs[i].deferred)
+		if (!fb->srcs[i].deferred) {
 			b->progress.bytes_total += (uint64_t)fb->srcs[i].r.st.st_size;
+			detect_format(fb, &fb->srcs[i]);
+			note_assumptions(b, &fb->srcs[i]);
+		}
 	return LD_OK;
 }
 
@@ -760,6 +1153,8 @@ file_load(struct backend *b, struct ld_err *err)
 				rc = LD_OK;
 			}
 			s->deferred = 0;
+			detect_format(fb, s);
+			note_assumptions(b, s);
 		}
 		struct stat st;
 		if (fstat(s->r.fd, &st) != 0)
@@ -918,6 +1313,7 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 		struct fsrc *s = &fb->srcs[si];
 		struct lcur lc;
 		lcur_init(&lc, s->r.fd);
+		linequery_set_format(&qc, s->fmt, s->ref_t);
 		for (size_t k = 0; k < s->nsegs; k++) {
 			struct seg *g = &s->segs[k];
 			for (size_t i = 0; i < g->n; i++) {
@@ -934,6 +1330,7 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 					case REC_INVALID_UTF8: rc.invalid_utf8++; break;
 					case REC_TOO_LONG: rc.too_long++; break;
 					case REC_NO_TIME: rc.no_time++; break;
+					case REC_UNPARSED: rc.unparsed++; break;
 					}
 					panels_builder_add_invalid(pb, rr->t);
 					continue;
@@ -1064,10 +1461,34 @@ dup_jv(const struct jv *v, int n)
 	return buf_detach(&b);
 }
 
+/* Parse a text record and fill out[] with its role values (as scan_text). */
+static int
+text_values(const struct fb *fb, const struct backend *b, const struct fsrc *s,
+    struct tf_rec *tr, const char *line, size_t len, struct jv *out)
+{
+	int64_t t;
+	int naive;
+	tr->ref = s->ref_t;
+	if (!tf_parse(s->fmt, tr, line, len))
+		return -1;
+	tf_extract(s->fmt, tr, &b->map, fb->ps, fb->path_str, fb->npaths,
+	    (const int (*)[MAPPING_MAX_CANDIDATES])fb->role_at, out, &t, &naive, NULL);
+	return 0;
+}
+
 static char *
-role_string(const struct backend *b, const char *line, size_t len, enum role r)
+role_string(const struct backend *b, const struct fsrc *s, struct tf_rec *tr, const char *line,
+    size_t len, enum role r)
 {
 	struct jv v[1];
+	if (s->fmt) {
+		struct jv out[JSCAN_MAX_PATHS];
+		const struct jv *x;
+		if (text_values(b->priv, b, s, tr, line, len, out) != 0)
+			return NULL;
+		x = role_value(b->priv, &b->map, out, r);
+		return x && x->type != JV_ARRAY && x->type != JV_OBJECT ? dup_jv(x, 1) : NULL;
+	}
 	for (size_t i = 0; i < b->map.npaths[r]; i++) {
 		size_t n = jscan_get(line, len, b->map.paths[r][i], v, 1);
 		if (n)
@@ -1087,11 +1508,12 @@ role_dup(const struct backend *b, const struct jv *out, enum role r)
 
 static void
 fill_hit(const struct backend *b, struct hit *h, const struct cand *c, const char *line,
-    const char *group_by)
+    const char *group_by, struct tf_rec *tr)
 {
 	struct fb *fb = b->priv;
 	struct jv out[JSCAN_MAX_PATHS], v[1];
 	const struct jv *cv;
+	const struct fsrc *s = &fb->srcs[c->src];
 
 	h->t = REC_KIND(c->flags) == REC_OK ? c->t : TIME_NONE;
 	h->latency = c->latency;
@@ -1099,10 +1521,16 @@ fill_hit(const struct backend *b, struct hit *h, const struct cand *c, const cha
 	h->loc[0] = c->src | ((uint64_t)c->len << 32);
 	h->loc[1] = c->off;
 	h->confidence = NAN;
-	if (line == NULL || jscan_line(fb->ps, line, c->len, out, NULL) != JSCAN_OK)
+	if (line == NULL)
+		return;
+	if (s->fmt) {
+		if (text_values(fb, b, s, tr, line, c->len, out) != 0)
+			return;
+	} else if (jscan_line(fb->ps, line, c->len, out, NULL) != JSCAN_OK)
 		return;
 	h->service = role_dup(b, out, ROLE_SERVICE);
-	if (group_by && jscan_get(line, c->len, group_by, v, 1))
+	if (group_by && (s->fmt ? tf_get(tr, group_by, v, 1) : jscan_get(line, c->len, group_by,
+	    v, 1)))
 		h->group = dup_jv(&v[0], 1);
 	else if (!group_by)
 		h->group = role_dup(b, out, ROLE_GROUP);
@@ -1124,6 +1552,8 @@ make_hits(struct backend *b, struct cand *cands, size_t n, struct hitlist *out,
 	struct fb *fb = b->priv;
 	char *line = NULL;
 	size_t cap = 0;
+	struct tf_rec *tr = xmalloc(sizeof *tr);
+	tf_rec_init(tr);
 	for (size_t i = 0; i < n; i++) {
 		struct cand *c = &cands[i];
 		struct hit *h = hitlist_push(out);
@@ -1132,8 +1562,10 @@ make_hits(struct backend *b, struct cand *cands, size_t n, struct hitlist *out,
 			line = xrealloc(line, cap);
 		}
 		ssize_t got = reader_pread(fb->srcs[c->src].r.fd, line, c->len, c->off);
-		fill_hit(b, h, c, got == (ssize_t)c->len ? line : NULL, group_by);
+		fill_hit(b, h, c, got == (ssize_t)c->len ? line : NULL, group_by, tr);
 	}
+	tf_rec_free(tr);
+	free(tr);
 	free(line);
 }
 
@@ -1174,6 +1606,7 @@ file_search(struct backend *b, const struct search_req *rq, struct hitlist *out,
 		struct fsrc *s = &fb->srcs[si];
 		struct lcur lc;
 		lcur_init(&lc, s->r.fd);
+		linequery_set_format(&qc, s->fmt, s->ref_t);
 		for (size_t k = 0; k < s->nsegs; k++) {
 			struct seg *g = &s->segs[k];
 			for (size_t i = 0; i < g->n; i++) {
@@ -1267,16 +1700,20 @@ trace_by(struct backend *b, const char *id, enum role role, int from_index,
 	/* confirm the text (a hash can collide) */
 	size_t m = 0;
 	char *line = NULL;
+	struct tf_rec *tr = xmalloc(sizeof *tr);
+	tf_rec_init(tr);
 	for (size_t i = 0; i < n; i++) {
 		struct cand *c = &(*cands)[i];
 		line = xrealloc(line, c->len + 1);
 		if (reader_pread(fb->srcs[c->src].r.fd, line, c->len, c->off) != (ssize_t)c->len)
 			continue;
-		char *v = role_string(b, line, c->len, role);
+		char *v = role_string(b, &fb->srcs[c->src], tr, line, c->len, role);
 		if (v && strcmp(v, id) == 0)
 			(*cands)[m++] = *c;
 		free(v);
 	}
+	tf_rec_free(tr);
+	free(tr);
 	free(line);
 	return m;
 }
@@ -1363,6 +1800,21 @@ file_record(struct backend *b, const struct hit *h, struct ld_err *err)
 		return NULL;
 	}
 	line[len] = '\0';
+	if (s->fmt) {
+		/* a text record as one JSON object (textfmt.h, tf_render) */
+		struct tf_rec *tr = xmalloc(sizeof *tr);
+		struct buf out = BUF_INIT;
+		tf_rec_init(tr);
+		tr->ref = s->ref_t;
+		tr->fmt = s->fmt;
+		if (!tf_parse(s->fmt, tr, line, len))
+			tr->pat = -1;
+		tf_render(tr, line, len, &out);
+		tf_rec_free(tr);
+		free(tr);
+		free(line);
+		return buf_detach(&out);
+	}
 	return line;
 }
 
@@ -1422,6 +1874,8 @@ file_poll(struct backend *b, struct ld_err *err)
 		}
 		if ((uint64_t)fst.st_size > s->scanned) {
 			uint64_t before = fb->nrecs;
+			if (!s->detected && s->scanned == 0)
+				detect_format(fb, s);
 			scan_source(b, s, (uint16_t)i, s->scanned, (uint64_t)fst.st_size);
 			s->r.st = fst;
 			if (fb->nrecs != before)
@@ -1481,6 +1935,7 @@ file_close(struct backend *b)
 	free(fb->cache_dir);
 	if (fb->ps)
 		jscan_paths_free(fb->ps);
+	tf_set_free(&fb->formats);
 	pthread_rwlock_destroy(&fb->lock);
 	free(fb);
 	b->priv = NULL;

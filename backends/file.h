@@ -1,4 +1,5 @@
-/* The file backend: JSON-lines files (plain, .gz, stdin), scanned on every
+/* The file backend: JSON-lines files and text logs read through a format
+ * definition (backends/textfmt.h), plain, .gz or stdin, scanned on every
  * core into columns of the mapped roles, persisted by fileindex.c. */
 #ifndef LD_FILE_H
 #define LD_FILE_H
@@ -6,7 +7,8 @@
 
 /* One line of a source, as indexed. 72 bytes; the index stores these. */
 enum rec_kind {
-	REC_OK = 0, REC_INVALID_JSON, REC_INVALID_UTF8, REC_TOO_LONG, REC_NO_TIME
+	REC_OK = 0, REC_INVALID_JSON, REC_INVALID_UTF8, REC_TOO_LONG, REC_NO_TIME,
+	REC_UNPARSED		/* a text line that matches no pattern of its format */
 };
 #define REC_KIND(f)	((f) & 7)
 #define REC_NAIVE	0x08	/* time had no zone */
@@ -18,6 +20,8 @@ enum rec_kind {
 struct rec {
 	int64_t	 t;		/* ns; invalid lines: the last valid time before them */
 	uint64_t off;		/* byte offset of the line in the source */
+				/* (a text record with continuation lines spans
+				   several: off and len cover them all) */
 	double	 latency;	/* NAN if not a number */
 	double	 confidence;	/* NAN if none */
 	double	 drift;		/* NAN if none */
@@ -34,6 +38,7 @@ struct rec {
 #include <pthread.h>
 #include "backends/jscan.h"
 #include "backends/reader.h"
+#include "backends/textfmt.h"
 #include "lib/strmap.h"
 #include "queries/mapping.h"
 
@@ -50,6 +55,10 @@ struct fsrc {
 	uint64_t	 scanned;	/* bytes consumed (up to the last complete line in follow mode) */
 	struct seg	*segs;		/* in file order */
 	size_t		 nsegs;
+	const struct tf_format *fmt;	/* text format (owned by fb->formats), NULL: JSON lines */
+	int		 detected;	/* fmt decided (detected or forced) */
+	int64_t		 ref_t;		/* ns: the file's mtime (now for stdin), the
+					   reference of RFC 3164 years */
 };
 
 struct fb {
@@ -64,7 +73,12 @@ struct fb {
 	size_t		 nfield_list;
 	int64_t		 tmin, tmax;	/* extent of valid records */
 	uint64_t	 nrecs;
+	/* text formats: the loaded definitions; --log-format */
+	struct tf_set	 formats;
+	const struct tf_format *forced;	/* --log-format NAME, or NULL */
+	int		 forced_json;	/* --log-format json */
 	/* the compiled role paths */
+	const char	*path_str[JSCAN_MAX_PATHS];	/* borrowed from the backend's mapping */
 	struct jscan_paths *ps;
 	int		 role_at[ROLE_COUNT][MAPPING_MAX_CANDIDATES];
 	size_t		 npaths;

@@ -62,7 +62,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IX_FORMAT	1		/* bump when the schema or record meaning changes */
+#define IX_FORMAT	2		/* bump when the schema or record meaning changes
+					   (2: REC_UNPARSED, multi-line text records) */
 #define IX_APP_ID	0x4c446978	/* "LDix" */
 #define IX_PAGE		65536
 #define IX_CHUNK	16384		/* records per chunk row (1,179,648 bytes) */
@@ -222,9 +223,11 @@ tail_hash(int fd, uint64_t end, uint64_t *h, int64_t *len, int *nl)
 }
 
 /* Hash of everything that shapes the records: a change means the stored
- * records mean something else. */
+ * records mean something else. For a text source that includes its format
+ * (the definition's text and --tz: tf_hash), so that another --log-format
+ * or an edited definition re-reads the file. */
 static int64_t
-conf_hash(const struct backend *b, const struct fb *fb)
+conf_hash(const struct backend *b, const struct fb *fb, const struct fsrc *src)
 {
 	static const char tag[] = "logdive-index";
 	uint64_t h = fnv(FNV_INIT, tag, sizeof tag);
@@ -241,6 +244,12 @@ conf_hash(const struct backend *b, const struct fb *fb)
 		h = fnv(h, &np, sizeof np);
 		for (size_t i = 0; i < b->map.npaths[r]; i++)
 			h = fnv(h, b->map.paths[r][i], strlen(b->map.paths[r][i]) + 1);
+	}
+	if (src->fmt) {
+		uint64_t fh = tf_hash(src->fmt);
+		h = fnv(h, "text", 4);
+		h = fnv(h, tf_name(src->fmt), strlen(tf_name(src->fmt)) + 1);
+		h = fnv(h, &fh, sizeof fh);
 	}
 	return (int64_t)h;
 }
@@ -263,7 +272,7 @@ key_of(const struct backend *b, const struct fsrc *src, struct ix_key *k)
 		return -1;
 	if ((k->path = realpath(src->r.name, NULL)) == NULL)
 		return -1;
-	k->conf = conf_hash(b, fb);
+	k->conf = conf_hash(b, fb, src);
 	k->dev = (int64_t)id.st_dev;
 	k->ino = (int64_t)id.st_ino;
 	k->size = (int64_t)id.st_size;
@@ -670,7 +679,7 @@ recs_valid(struct rec *v, size_t n, const struct ix_row *w, uint16_t srcno, uint
 {
 	for (size_t i = 0; i < n; i++) {
 		struct rec *r = &v[i];
-		if (REC_KIND(r->flags) > REC_NO_TIME || r->group > (uint64_t)w->ngroups ||
+		if (REC_KIND(r->flags) > REC_UNPARSED || r->group > (uint64_t)w->ngroups ||
 		    r->version > (uint64_t)w->nversions || r->off < *next_off ||
 		    r->off > (uint64_t)w->scanned || r->len > (uint64_t)w->scanned - r->off)
 			return -1;
@@ -1540,10 +1549,13 @@ fileindex_save(struct backend *b, struct fsrc *src, uint16_t srcno)
 		}
 		w.id = old.id;
 		w.tgen = old.tgen + 1;
-		from = (size_t)(old.nrecs / IX_CHUNK) * IX_CHUNK;
+		/* a text record's continuation lines may have come with the new
+		   bytes: the chunk of the last record saved is written again */
+		int64_t seq = src->fmt && old.nrecs > 0 ? (old.nrecs - 1) / IX_CHUNK :
+		    old.nrecs / IX_CHUNK;
+		from = (size_t)seq * IX_CHUNK;
 		s.tfrom = (size_t)old.nrecs;
-		rc = exec2(x.db, "DELETE FROM chunk WHERE source = ?1 AND seq >= ?2", old.id,
-		    old.nrecs / IX_CHUNK);
+		rc = exec2(x.db, "DELETE FROM chunk WHERE source = ?1 AND seq >= ?2", old.id, seq);
 	} else {
 		if (r > 0)
 			rc = entry_delete(x.db, old.id);

@@ -6,7 +6,8 @@
  *
  * An entry is keyed by the source's real path and a hash of everything
  * that shapes its records (the mapping's role paths, the line bound,
- * sizeof(struct rec), the format version, the byte order); it is used
+ * sizeof(struct rec), the format version, the byte order, and for a text
+ * log its format's name, definition text and --tz); it is used
  * only if the device, inode, size and mtime are those of the file now and
  * a hash of the up to 4096 bytes before the end of what was scanned still
  * matches. stdin and other spooled non-gzip sources are never indexed;

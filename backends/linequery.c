@@ -2,13 +2,25 @@
 #include "config.h"
 #include "backends/linequery.h"
 
+#include "lib/xalloc.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 static size_t
 qget(void *ctx, const char *path, struct q_val *out, size_t max)
 {
 	struct linequery *q = ctx;
-	size_t n = jscan_get(q->line, q->len, path, q->jv, 64);
+	size_t n;
+	if (q->fmt) {
+		if (!q->parsed) {
+			q->parsed = 1;
+			if (!tf_parse(q->fmt, q->tr, q->line, q->len))
+				q->tr->nf = 0, q->tr->json = NULL;
+		}
+		n = tf_get(q->tr, path, q->jv, 64);
+	} else
+		n = jscan_get(q->line, q->len, path, q->jv, 64);
 	size_t m = n < max ? n : max;
 	if (m > 64)
 		m = 64;
@@ -52,6 +64,7 @@ linequery_match(struct linequery *qc, const struct q_node *q, const char *line, 
 	struct q_record qr = { qc, qget, line, len };
 	qc->line = line;
 	qc->len = len;
+	qc->parsed = 0;
 	return query_match(q, &qr);
 }
 
@@ -61,6 +74,7 @@ linequery_first(struct linequery *qc, const char *path, const char *line, size_t
 	struct q_val v[1];
 	qc->line = line;
 	qc->len = len;
+	qc->parsed = 0;
 	if (qget(qc, path, v, 1) == 0)
 		return NULL;
 	switch (v[0].type) {
@@ -73,7 +87,25 @@ linequery_first(struct linequery *qc, const char *path, const char *line, size_t
 }
 
 void
+linequery_set_format(struct linequery *qc, const struct tf_format *f, int64_t ref)
+{
+	qc->fmt = f;
+	qc->parsed = 0;
+	if (f && qc->tr == NULL) {
+		qc->tr = xmalloc(sizeof *qc->tr);
+		tf_rec_init(qc->tr);
+	}
+	if (qc->tr)
+		qc->tr->ref = ref;
+}
+
+void
 linequery_free(struct linequery *qc)
 {
 	buf_free(&qc->tmp);
+	if (qc->tr) {
+		tf_rec_free(qc->tr);
+		free(qc->tr);
+		qc->tr = NULL;
+	}
 }

@@ -413,11 +413,11 @@ panels_print_json(const struct panels *p, const char *const *sources, size_t nso
 	buf_printf(&b, "},\n  \"bucket_seconds\": %g,\n", (double)p->bucket / 1e9);
 	buf_printf(&b, "  \"records\": {\"total\": %llu, \"invalid_json\": %llu, "
 	    "\"no_time\": %llu, \"naive_time\": %llu, \"bad_type\": %llu, "
-	    "\"invalid_utf8\": %llu, \"too_long\": %llu},\n",
+	    "\"invalid_utf8\": %llu, \"too_long\": %llu, \"unparsed\": %llu},\n",
 	    (unsigned long long)rc->total, (unsigned long long)rc->invalid_json,
 	    (unsigned long long)rc->no_time, (unsigned long long)rc->naive_time,
 	    (unsigned long long)rc->bad_type, (unsigned long long)rc->invalid_utf8,
-	    (unsigned long long)rc->too_long);
+	    (unsigned long long)rc->too_long, (unsigned long long)rc->unparsed);
 	buf_adds(&b, "  \"note\": ");
 	if (p->note != NULL)
 		add_str(&b, p->note);
@@ -534,11 +534,14 @@ panels_print_table(const struct panels *p, FILE *out)
 	if (p->note != NULL)
 		fprintf(out, "partial results: %s\n", p->note);
 	fprintf(out, "records %llu  invalid_json %llu  invalid_utf8 %llu  too_long %llu  "
-	    "no_time %llu  naive_time %llu  bad_type %llu\n\n",
+	    "no_time %llu  naive_time %llu  bad_type %llu",
 	    (unsigned long long)rc->total, (unsigned long long)rc->invalid_json,
 	    (unsigned long long)rc->invalid_utf8, (unsigned long long)rc->too_long,
 	    (unsigned long long)rc->no_time, (unsigned long long)rc->naive_time,
 	    (unsigned long long)rc->bad_type);
+	if (rc->unparsed)
+		fprintf(out, "  unparsed %llu", (unsigned long long)rc->unparsed);
+	fputs("\n\n", out);
 	fprintf(out, "Latency (%s) by %s%s\n", p->latency_field ? p->latency_field : "",
 	    p->group_by ? p->group_by : "", p->exact ? "" : " (approx.)");
 	fprintf(out, "%-24s %10s %10s %10s %10s\n", "group", "count", "p50", "p95", "p99");
@@ -684,7 +687,8 @@ md_head(struct buf *b, const struct panels *p)
 	const struct { const char *k; uint64_t n; } bad[] = {
 		{ "invalid_json", rc->invalid_json }, { "invalid_utf8", rc->invalid_utf8 },
 		{ "too_long", rc->too_long }, { "no_time", rc->no_time },
-		{ "naive_time", rc->naive_time }, { "bad_type", rc->bad_type } };
+		{ "naive_time", rc->naive_time }, { "bad_type", rc->bad_type },
+		{ "unparsed", rc->unparsed } };
 	char a[48], c[48], d[48], e[48];
 	int nb = 0;
 

@@ -17,6 +17,7 @@ struct record_counts {
 	uint64_t no_time;	/* valid JSON, no parseable time */
 	uint64_t naive_time;	/* time without a zone, read as UTC (still counted) */
 	uint64_t bad_type;	/* a role field of the wrong type (latency "87ms") */
+	uint64_t unparsed;	/* text lines that match no pattern of their format */
 };
 
 /* Latency histogram bucket: cumulative count of values <= le (Prometheus

@@ -690,6 +690,7 @@ draw_bad_input(struct dash *d, int y, int x, int w)
 		{ "no time", "no time", r->no_time },
 		{ "naive time", "naive", r->naive_time },
 		{ "bad type", "type", r->bad_type },
+		{ "unparsed", "unparsed", r->unparsed },
 	};
 	char num[32];
 	size_t i;
