@@ -1012,6 +1012,28 @@ note_assumptions(struct backend *b, struct fsrc *s)
 	    " assumed (--tz)");
 }
 
+/* Lines of a text source that match no pattern of its format, by file:
+ * "x.log: 3 lines match no pattern of logfmt (unparsed; see logdive
+ * formats test logfmt x.log)". */
+static void
+note_unparsed(struct backend *b, struct fsrc *s)
+{
+	uint64_t n = 0;
+
+	if (s->fmt == NULL)
+		return;
+	for (size_t k = 0; k < s->nsegs; k++)
+		for (size_t j = 0; j < s->segs[k].n; j++)
+			n += REC_KIND(s->segs[k].v[j].flags) == REC_UNPARSED;
+	if (n == 0)
+		return;
+	size_t used = strlen(b->warning);
+	snprintf(b->warning + used, sizeof b->warning - used, "%s%s: %llu line%s match%s no "
+	    "pattern of %s (unparsed; see logdive formats test %s %s)", used ? "; " : "",
+	    s->r.name, (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "es" : "",
+	    tf_name(s->fmt), tf_name(s->fmt), s->r.name);
+}
+
 static void
 format_warn(void *arg, const char *line)
 {
@@ -1180,6 +1202,8 @@ file_load(struct backend *b, struct ld_err *err)
 		scan_source(b, s, (uint16_t)i, ix > 0 ? s->scanned : 0, size);
 		s->unsaved = 1;
 	}
+	for (size_t i = 0; i < fb->nsrcs && !b->cancel_load; i++)
+		note_unparsed(b, &fb->srcs[i]);
 	/* Everything is readable now: callers may show it while the index is
 	 * written (DESIGN: persist after the first dashboard is on screen). */
 	b->progress.rc = rc;

@@ -244,6 +244,14 @@ if command -v tmux >/dev/null 2>&1; then
 	sock=
 fi
 
+# unparsed lines are said per file, on stderr (and the status line)
+printf 'ts=2026-02-27T03:00:00Z level=info msg=a\nnot logfmt at all\nnor this\nts=2026-02-27T03:00:01Z level=info msg=b\n' >"$tmp/u1.log"
+printf 'ts=2026-02-27T03:00:02Z level=info msg=c\n' >"$tmp/u2.log"
+run 0 "panels on two logfmt files, one with 2 unparsed lines" -- panels --no-index "$tmp/u1.log" "$tmp/u2.log"
+grep -qF "u1.log: 2 lines match no pattern of logfmt (unparsed; see logdive formats test logfmt " "$tmp/err" &&
+    ! grep -q "u2.log: .* no pattern" "$tmp/err"
+check $? "the unparsed lines are counted per file on stderr" "$tmp/err"
+
 run 0 "--help" -- --help
 grep -q "logdive formats \[test NAME FILE" "$tmp/out" && grep -q -- "--log-format NAME" "$tmp/out" &&
     grep -q -- "--tz ZONE" "$tmp/out"
