@@ -270,7 +270,8 @@ es_fields_from_mapping(const json_t *resp, struct es_fields *out, struct ld_err 
 		}
 		walk_props(props, NULL, 0, &fv);
 	}
-	qsort(fv.v, fv.n, sizeof *fv.v, cmp_fent);
+	if (fv.n > 1)		/* fv.v is NULL when no index has a field */
+		qsort(fv.v, fv.n, sizeof *fv.v, cmp_fent);
 	out->v = xcalloc(fv.n ? fv.n : 1, sizeof *out->v);
 	for (i = 0; i < fv.n; i = j) {
 		struct es_field *d = &out->v[out->n++];
@@ -1530,7 +1531,7 @@ bucket_index(const json_t *bk, const struct dgeo *g, int64_t width)
 	double key = jnum(json_object_get(bk, "key"));
 	int64_t t;
 
-	if (isnan(key) || fabs(key) > 9.2e15)
+	if (isnan(key) || fabs(key) > 9.2e12)	/* ms: int64 ns stop at 9.22e12 */
 		return -1;
 	t = (int64_t)key * NS_PER_MS;
 	if (t < g->first || (t - g->first) % width != 0)

@@ -1091,9 +1091,10 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 			continue;
 		}
 		struct stat st;
-		if (stat(names[i], &st) != 0 || S_ISDIR(st.st_mode)) {
+		int nostat = stat(names[i], &st) != 0;	/* st unset then */
+		if (nostat || S_ISDIR(st.st_mode)) {
 			rc = err_set(err, LD_ESOURCE, "cannot open %s: %s", names[i],
-			    S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+			    nostat ? strerror(errno) : "is a directory");
 			for (size_t k = i; k < n; k++)
 				free(names[k]);
 			free(names);

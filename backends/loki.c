@@ -687,9 +687,12 @@ group_get(struct dash *d, const char *key)
 static size_t
 bucket_of(const struct geo *g, int64_t t)
 {
-	int64_t i = (t - g->first) / g->w;
+	if (t < g->first)
+		return 0;
+	/* unsigned: a time from the server may be far from first */
+	uint64_t i = ((uint64_t)t - (uint64_t)g->first) / (uint64_t)g->w;
 
-	return i < 0 ? 0 : (size_t)i >= g->nb ? g->nb - 1 : (size_t)i;
+	return i >= g->nb ? g->nb - 1 : (size_t)i;
 }
 
 /* Kinds of per-bucket series. */
@@ -901,8 +904,10 @@ each_sample(const struct geo *g, const struct lq *qs, const struct series_q *sq,
 				 * (rounded): bucket i */
 				json_array_foreach(json_object_get(s, "values"), j, v) {
 					int64_t t = sample_time(v);
-					long long bi = llround((double)(t - g->first) /
-					    (double)g->w) - 1;
+					if (t < g->first)	/* before bucket 0 */
+						continue;
+					long long bi = llround((double)((uint64_t)t -
+					    (uint64_t)g->first) / (double)g->w) - 1;
 					if (bi >= 0 && (size_t)bi < g->nb)
 						fn(arg, (size_t)bi, sample_value(v));
 				}

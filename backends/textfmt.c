@@ -357,6 +357,8 @@ parse_time(enum flayout l, const char *s, size_t n, int64_t ref, int64_t *t, int
 			if (i == n) {
 				for (; digits < 9; digits++)
 					frac *= 10;
+				if (sec > (INT64_MAX - frac) / NS_PER_SEC)
+					return -1;	/* past 2262: not an int64 ns */
 				*t = sec * NS_PER_SEC + frac;
 				return 0;
 			}

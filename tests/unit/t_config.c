@@ -26,7 +26,7 @@ int
 main(void)
 {
 	struct config c;
-	struct ld_err err;
+	struct ld_err err = { 0 };	/* a name below prints err.msg after a success */
 	const struct source_def *s;
 	char *secret;
 

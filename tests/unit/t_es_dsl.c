@@ -177,6 +177,13 @@ test_mapping(void)
 	    S.v[0].type == ES_LONG, "6.x type level read");
 	es_fields_free(&S);
 	json_decref(m);
+	/* found by tests/fuzz (fz_es): no field at all sorted a NULL array
+	 * (qsort(NULL, 0, ...), undefined; UBSan stops there) */
+	m = load("{\"idx\": {\"mappings\": {\"propertdes\": {}}}}");
+	ok(es_fields_from_mapping(m, &S, &err) == LD_OK && S.n == 0 &&
+	    es_fields_find(&S, "a") == NULL, "a mapping without fields: none");
+	es_fields_free(&S);
+	json_decref(m);
 	m = load(SMALL);
 	es_fields_from_mapping(m, &S, &err);
 	json_decref(m);
@@ -701,6 +708,17 @@ test_parse(void)
 	is_str(note, "timed out: partial results; no confidence change: Elasticsearch "
 	    "answered 503: boom", "notes");
 	is_str(p.conf_method, PANELS_CONF_VALUES, "plain avg: method values");
+	panels_free(&p);
+	json_decref(r);
+	/* found by tests/fuzz (fz_es): a bucket key (ms) past int64 ns
+	 * overflowed (undefined; UBSan stops there); such buckets are ignored */
+	r = load("{\"responses\": [{\"hits\": {\"total\": 1}, \"aggregations\": "
+	    "{\"t\": {\"buckets\": [{\"key\": 1772157400600000, \"doc_count\": 1, "
+	    "\"err\": {\"doc_count\": 1}}, {\"key\": -9.1e15, \"doc_count\": 1}, "
+	    "{\"key\": 1714557600000, \"doc_count\": 2}]}}, \"status\": 200}]}");
+	rc = es_parse_dashboard(r, &d, &F, &p, note, sizeof note, &err);
+	ok(rc == LD_OK && p.nbuckets == 3 && p.errors[0].total == 2 &&
+	    p.errors[0].errors == 0, "bucket keys past 2262 ignored");
 	panels_free(&p);
 	json_decref(r);
 

@@ -270,6 +270,7 @@ test_concurrent(void)
 			if (bad)
 				fprintf(stderr, "child %d: %s\n", k, err.msg);
 			journal_close(jj);
+			free(p);
 			_exit(bad);
 		}
 	}

@@ -246,6 +246,14 @@ test_python(void)
 	is_str(role(ROLE_LATENCY), "n:87.299999999999997", "csv: latency");
 	ok(parse("python-latency-csv", "1772161200.000000001,1"), "csv: ns");
 	is_str(iso(T), "2026-02-27T03:00:00.000000001Z", "csv: nanoseconds kept");
+	/* found by tests/fuzz (fz_textfmt): ten digits of seconds past 2262
+	 * overflowed int64 ns (undefined; UBSan stops there) */
+	ok(parse("python-latency-csv", "9772161200.1, 2387.5") && T == TIME_NONE,
+	    "csv: seconds past 2262: no time");
+	ok(parse("python-latency-csv", "9223372036.854775807,1"), "csv: the last ns");
+	is_str(iso(T), "2262-04-11T23:47:16.854775807Z", "csv: the last ns read");
+	ok(parse("python-latency-csv", "9223372036.854775808,1") && T == TIME_NONE,
+	    "csv: one ns more: no time");
 }
 
 static void

@@ -19,9 +19,10 @@ tap_ok(int cond, const char *name)
 	return cond;
 }
 
-#define ok(cond, ...) do { char tap_name_[1024]; \
+/* cond first: the name may show what cond's calls set (err.msg, a count) */
+#define ok(cond, ...) do { char tap_name_[1024]; int c_ = !!(cond); \
 	snprintf(tap_name_, sizeof tap_name_, __VA_ARGS__); \
-	tap_ok(!!(cond), tap_name_); } while (0)
+	tap_ok(c_, tap_name_); } while (0)
 
 /* String equality with a diagnostic on failure. */
 #define is_str(got, want, ...) do { const char *g_ = (got), *w_ = (want); \
