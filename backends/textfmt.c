@@ -6,6 +6,7 @@
 #include "lib/buf.h"
 #include "lib/jsonpos.h"
 #include "lib/strmap.h"
+#include "lib/strutil.h"
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 #include "queries/preset.h"
@@ -157,17 +158,6 @@ apply_tz(int64_t t)
 #define TIME_PENDING	(INT64_MIN + 1)
 
 /* ---- small helpers ---- */
-
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
 
 /* 1 if p[0..n) is a JSON number (RFC 8259 §6). */
 static int
@@ -850,7 +840,7 @@ tf_load_text(const char *text, size_t n, const char *file, enum tf_origin origin
 			goto out;
 		}
 	}
-	uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), text, n);
+	uint64_t h = fnv1a64(FNV1A64_INIT, text, n);
 	f->hash = h;
 	for (size_t i = 0; i < f->nspecs; i++) {
 		if (f->specs[i].role >= 0)
@@ -913,7 +903,7 @@ tf_hash(const struct tf_format *f)
 {
 	uint64_t h = f->hash;
 	if (tz_name)
-		h = fnv(h, tz_name, strlen(tz_name));
+		h = fnv1a64(h, tz_name, strlen(tz_name));
 	return h ? h : 1;
 }
 

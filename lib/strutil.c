@@ -271,3 +271,14 @@ csv_put(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
+
+uint64_t
+fnv1a64(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}

@@ -67,4 +67,10 @@ char	*fmt_bytes(double bytes, char *out, size_t outlen);
  * quote or a line break; quotes doubled). NULL prints nothing. */
 void	 csv_put(FILE *out, const char *s);
 
+/* 64-bit FNV-1a of p[0..n), continued from h (start with FNV1A64_INIT).
+ * For keys and change detection, not security. Source: Fowler, Noll, Vo,
+ * "FNV hash" (IETF draft-eastlake-fnv, §2: offset basis and prime). */
+#define FNV1A64_INIT	UINT64_C(0xcbf29ce484222325)
+uint64_t fnv1a64(uint64_t h, const void *p, size_t n);
+
 #endif

@@ -313,6 +313,37 @@ def prepare_data(srcdir, bench_dir, requests, seed):
     return data, truth, gen_args
 
 
+def workspace(work, lnav_format, lnav_name):
+    """Set up WORK (an empty directory) for one bench run and measure the
+    RSS floor. Returns (ld_env, empty_cache, lnav_env): logdive's
+    environment with private XDG directories (the cache directory is what
+    cold and warm mean; empty_cache() empties it), and lnav's with a private
+    HOME whose ~/.lnav/formats/installed/LNAV_NAME is LNAV_FORMAT (where
+    `lnav -i` installs a format; lnav 0.11 reads ~/.lnav)."""
+    global RSS_FLOOR_KB
+    RSS_FLOOR_KB = min(run_once(["true"], None, None, 0, work)[1] for _ in range(3))
+    cache = os.path.join(work, "xdg-cache")
+    ld_env = dict(os.environ)
+    ld_env.update(XDG_CACHE_HOME=cache,
+                  XDG_STATE_HOME=os.path.join(work, "xdg-state"),
+                  XDG_CONFIG_HOME=os.path.join(work, "xdg-config"),
+                  NO_COLOR="1")
+    for d in ("xdg-state", "xdg-config"):
+        os.makedirs(os.path.join(work, d))
+
+    def empty_cache():
+        if os.path.isdir(cache):
+            shutil.rmtree(cache)
+        os.makedirs(cache)
+
+    fmt_dir = os.path.join(work, "lnav-home", ".lnav", "formats", "installed")
+    os.makedirs(fmt_dir)
+    shutil.copyfile(lnav_format, os.path.join(fmt_dir, lnav_name))
+    lnav_env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    lnav_env.update(HOME=os.path.join(work, "lnav-home"), TERM="dumb")
+    return ld_env, empty_cache, lnav_env
+
+
 def warm_cache(path):
     """Read the file once (into the page cache); return (lines, bytes, seconds)."""
     lines = size = 0
@@ -599,33 +630,11 @@ def main():
     if os.path.isdir(work):
         shutil.rmtree(work)
     os.makedirs(work)
-    global RSS_FLOOR_KB
-    RSS_FLOOR_KB = min(run_once(["true"], None, None, 0, work)[1] for _ in range(3))
-
-    # logdive: private XDG directories; the cache dir is what cold/warm means.
-    cache = os.path.join(work, "xdg-cache")
-    ld_env = dict(os.environ)
-    ld_env.update(XDG_CACHE_HOME=cache,
-                  XDG_STATE_HOME=os.path.join(work, "xdg-state"),
-                  XDG_CONFIG_HOME=os.path.join(work, "xdg-config"),
-                  NO_COLOR="1")
-    for d in ("xdg-state", "xdg-config"):
-        os.makedirs(os.path.join(work, d))
-
-    def empty_cache():
-        if os.path.isdir(cache):
-            shutil.rmtree(cache)
-        os.makedirs(cache)
-
-    # lnav: a private HOME whose ~/.lnav/formats/installed/ holds our format
-    # (where `lnav -i` installs one; lnav 0.11 reads ~/.lnav).
-    lnav_home = os.path.join(work, "lnav-home")
-    fmt_dir = os.path.join(lnav_home, ".lnav", "formats", "installed")
-    os.makedirs(fmt_dir)
-    shutil.copyfile(os.path.join(srcdir, "tests", "bench", "lnav-inference.json"),
-                    os.path.join(fmt_dir, "inference_log.json"))
-    lnav_env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-    lnav_env.update(HOME=lnav_home, TERM="dumb")
+    ld_env, empty_cache, lnav_env = workspace(
+        work, os.path.join(srcdir, "tests", "bench", "lnav-inference.json"),
+        "inference_log.json")
+    cache = ld_env["XDG_CACHE_HOME"]
+    lnav_home = lnav_env["HOME"]
 
     have_jq = shutil.which("jq")
     have_lnav = shutil.which("lnav")

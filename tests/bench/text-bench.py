@@ -175,27 +175,10 @@ def main():
     if os.path.isdir(work):
         shutil.rmtree(work)
     os.makedirs(work)
-    B.RSS_FLOOR_KB = min(B.run_once(["true"], None, None, 0, work)[1] for _ in range(3))
-
-    cache = os.path.join(work, "xdg-cache")
-    ld_env = dict(os.environ)
-    ld_env.update(XDG_CACHE_HOME=cache, XDG_STATE_HOME=os.path.join(work, "xdg-state"),
-                  XDG_CONFIG_HOME=os.path.join(work, "xdg-config"), NO_COLOR="1")
-    for sub in ("xdg-state", "xdg-config"):
-        os.makedirs(os.path.join(work, sub))
-
-    def empty_cache():
-        if os.path.isdir(cache):
-            shutil.rmtree(cache)
-        os.makedirs(cache)
-
-    lnav_home = os.path.join(work, "lnav-home")
-    fmt_dir = os.path.join(lnav_home, ".lnav", "formats", "installed")
-    os.makedirs(fmt_dir)
-    shutil.copyfile(os.path.join(HERE, "lnav-torchserve.json"),
-                    os.path.join(fmt_dir, "torchserve_log.json"))
-    lnav_env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-    lnav_env.update(HOME=lnav_home, TERM="dumb")
+    ld_env, empty_cache, lnav_env = B.workspace(
+        work, os.path.join(HERE, "lnav-torchserve.json"), "torchserve_log.json")
+    cache = ld_env["XDG_CACHE_HOME"]
+    lnav_home = lnav_env["HOME"]
     have_lnav = shutil.which("lnav")
     out = lambda name: os.path.join(work, name)
 
