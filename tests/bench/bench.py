@@ -313,6 +313,23 @@ def prepare_data(srcdir, bench_dir, requests, seed):
     return data, truth, gen_args
 
 
+def run_reported(b, work, timeout):
+    """Run bench B in WORK unless it is skipped, saying so; a timeout or a
+    failure becomes its note. Returns False if it was skipped."""
+    if b.skipped:
+        say("skip: %s: %s" % (b.label, b.skipped))
+        return False
+    say("run:  %s ..." % b.label)
+    b.execute(work)
+    if b.timed_out:
+        b.note = "stopped after %d s" % timeout
+    elif b.rc != 0:
+        b.note = "FAILED (exit %d)" % b.rc
+        say("      %s exited %d: %s" % (b.argv[0], b.rc,
+                                       " / ".join(b.stderr.strip().splitlines()[-3:])))
+    return True
+
+
 def workspace(work, lnav_format, lnav_name):
     """Set up WORK (an empty directory) for one bench run and measure the
     RSS floor. Returns (ld_env, empty_cache, lnav_env): logdive's
@@ -682,17 +699,8 @@ def main():
     checks = Checks()
 
     def execute(b):
-        if b.skipped:
-            say("skip: %s: %s" % (b.label, b.skipped))
+        if not run_reported(b, work, lnav_timeout):
             return
-        say("run:  %s ..." % b.label)
-        b.execute(work)
-        if b.timed_out:
-            b.note = "stopped after %d s" % lnav_timeout
-        elif b.rc != 0:
-            b.note = "FAILED (exit %d)" % b.rc
-            say("      %s exited %d: %s" % (b.argv[0], b.rc,
-                                           " / ".join(b.stderr.strip().splitlines()[-3:])))
         if b.key == "cold" and b.ok and not os.listdir(cache):
             checks.add(None, "the cold run left nothing in $XDG_CACHE_HOME: "
                              "the warm runs had no index to read")

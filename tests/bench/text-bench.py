@@ -201,17 +201,7 @@ def main():
             by[k].skipped = "lnav not installed (apt-get install -y lnav)"
     checks = B.Checks()
     for b in benches:
-        if b.skipped:
-            say("skip: %s: %s" % (b.label, b.skipped))
-            continue
-        say("run:  %s ..." % b.label)
-        b.execute(work)
-        if b.timed_out:
-            b.note = "stopped after %d s" % lnav_timeout
-        elif b.rc != 0:
-            b.note = "FAILED (exit %d)" % b.rc
-            say("      %s exited %d: %s" % (b.argv[0], b.rc,
-                                           " / ".join(b.stderr.strip().splitlines()[-3:])))
+        B.run_reported(b, work, lnav_timeout)
 
     # ---- checks
     cold, warm, lnav, lnav_pct = by["cold"], by["warm"], by["lnav"], by["lnav_pct"]
