@@ -12,29 +12,7 @@ export XDG_CACHE_HOME
 tiny=$srcdir/tests/data/tiny.jsonl
 n=0
 
-# expect STATUS "STDERR-SUBSTRING" DESCRIPTION -- ARGS...
-expect() {
-	want=$1 msg=$2 name=$3
-	shift 4
-	"$LOGDIVE" "$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	n=$((n + 1))
-	lines=$(wc -l <"$tmp/err")
-	if [ "$got" -eq "$want" ] && { [ -z "$msg" ] || grep -qF -- "$msg" "$tmp/err"; } &&
-	    { [ "$want" -eq 0 ] || [ "$lines" -eq 1 ]; }; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name: status $got (want $want)"
-		sed 's/^/#   /' "$tmp/err"
-	fi
-}
-
-# same OUTPUT-FILE DESCRIPTION: stdout of the last expect equals the file
-same() {
-	n=$((n + 1))
-	if cmp -s "$1" "$tmp/out"; then echo "ok $n - $2"
-	else echo "not ok $n - $2"; diff "$1" "$tmp/out" | head -20 | sed 's/^/#   /'; fi
-}
+. "$srcdir/tests/lib/expect.sh"
 
 expect 0 "" "--help" -- --help
 grep -q "logdive trace ID" "$tmp/out" && grep -q -- "--max-line" "$tmp/out" &&

@@ -20,30 +20,7 @@ window=2026-02-27T02:40:00Z..2026-02-27T03:40:00Z
 journal=$XDG_STATE_HOME/logdive/journal.db
 n=0
 
-# expect STATUS "STDERR-SUBSTRING" DESCRIPTION -- ARGS...  (a failure says
-# so in one line)
-expect() {
-	want=$1 msg=$2 name=$3
-	shift 4
-	"$LOGDIVE" "$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	n=$((n + 1))
-	lines=$(wc -l <"$tmp/err")
-	if [ "$got" -eq "$want" ] && { [ -z "$msg" ] || grep -qF -- "$msg" "$tmp/err"; } &&
-	    { [ "$want" -eq 0 ] || [ "$lines" -eq 1 ]; }; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name: status $got (want $want)"
-		sed 's/^/#   /' "$tmp/err"
-	fi
-}
-
-# same FILE DESCRIPTION: stdout of the last expect equals FILE
-same() {
-	n=$((n + 1))
-	if cmp -s "$1" "$tmp/out"; then echo "ok $n - $2"
-	else echo "not ok $n - $2"; diff "$1" "$tmp/out" | head -20 | sed 's/^/#   /'; fi
-}
+. "$srcdir/tests/lib/expect.sh"
 
 check() {
 	n=$((n + 1))
