@@ -524,6 +524,20 @@ preset_load_file(const char *path, enum preset_origin o, struct preset *p,
 	return rc;
 }
 
+char *
+preset_dirs_lookup(const struct preset_dirs *d, const char *name, size_t *which)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		char *path = xasprintf("%s/%s.json", d->dir[i], name);
+		if (access(path, F_OK) == 0) {
+			*which = i;
+			return path;
+		}
+		free(path);
+	}
+	return NULL;
+}
+
 int
 preset_find(const struct preset_dirs *d, const char *name, struct preset *p,
     const struct ld_warn *w, struct ld_err *err)
@@ -532,12 +546,9 @@ preset_find(const struct preset_dirs *d, const char *name, struct preset *p,
 	if (!preset_name_ok(name))
 		return err_set(err, LD_EUSAGE, "'%s' is not a preset name (letters, digits, "
 		    "'.', '_', '-')", name);
-	for (size_t i = 0; i < d->n; i++) {
-		char *path = xasprintf("%s/%s.json", d->dir[i], name);
-		if (access(path, F_OK) != 0) {
-			free(path);
-			continue;
-		}
+	size_t i;
+	char *path = preset_dirs_lookup(d, name, &i);
+	if (path != NULL) {
 		int rc = preset_load_file(path, d->origin[i], p, w, err);
 		free(path);
 		return rc;

@@ -76,6 +76,10 @@ void	preset_dirs_default(struct preset_dirs *d, const char *kind,
 /* Append dir (copied) with its origin. */
 void	preset_dirs_add(struct preset_dirs *d, const char *dir, enum preset_origin o);
 void	preset_dirs_free(struct preset_dirs *d);
+/* The path of NAME.json in the first directory of d that has it (the one
+ * that shadows the others), its index in *which; NULL if none has it.
+ * Caller frees. */
+char	*preset_dirs_lookup(const struct preset_dirs *d, const char *name, size_t *which);
 
 /* The shipped directory of kind ("presets", "runbooks"): the source
  * tree's share/KIND when this program runs from the build tree (its

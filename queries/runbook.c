@@ -7,7 +7,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void
 runbook_free(struct runbook *rb)
@@ -200,12 +199,9 @@ runbook_find(const struct preset_dirs *d, const char *name,
 	if (!preset_name_ok(name))
 		return err_set(err, LD_EUSAGE, "'%s' is not a runbook name (letters, digits, "
 		    "'.', '_', '-')", name);
-	for (size_t i = 0; i < d->n; i++) {
-		char *path = xasprintf("%s/%s.json", d->dir[i], name);
-		if (access(path, F_OK) != 0) {
-			free(path);
-			continue;
-		}
+	size_t i;
+	char *path = preset_dirs_lookup(d, name, &i);
+	if (path != NULL) {
 		int rc = runbook_load_file(path, d->origin[i], presets, rb, w, err);
 		free(path);
 		return rc;
