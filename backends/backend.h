@@ -42,6 +42,8 @@ struct backend_opts {
 	int		   insecure;	/* --insecure: no TLS verification (warned) */
 	int64_t		   connect_timeout;	/* ns; 0: the config's, else 5 s */
 	int64_t		   timeout;	/* ns; 0: the config's, else 30 s */
+	size_t		   max_body;	/* --max-body, bytes; 0: the config's,
+					   else HTTP_MAX_BODY (256 MiB) */
 	const struct time_range *range;	/* -t, if given: where a remote backend
 					   samples lines to learn the fields */
 };

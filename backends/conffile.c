@@ -1,5 +1,6 @@
 #include "config.h"
 #include "backends/conffile.h"
+#include "backends/http.h"
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 
@@ -170,6 +171,16 @@ parse_source(const char *file, const char *name, json_t *o, struct source_def *s
 				s->connect_timeout = ns;
 			else
 				s->timeout = ns;
+		} else if (strcmp(key, "max_body") == 0) {
+			/* "256M", "1G", or a number of bytes */
+			if (json_is_integer(v) && json_integer_value(v) > 0 &&
+			    (unsigned long long)json_integer_value(v) <= SIZE_MAX / 2)
+				s->max_body = (size_t)json_integer_value(v);
+			else if (!json_is_string(v) ||
+			    http_parse_size(json_string_value(v), &s->max_body) != 0)
+				return err_set(err, LD_EUSAGE, "%s: %s%s: expected a size such "
+				    "as \"256M\", \"1G\" or a number of bytes", file, where,
+				    key);
 		} else
 			return err_set(err, LD_EUSAGE, "%s: %s%s: unknown key (see logdive(1), "
 			    "CONFIGURATION)", file, where, key);

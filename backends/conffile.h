@@ -40,6 +40,7 @@ struct source_def {
 	size_t	 ntrace_sources;
 	int64_t	 connect_timeout;	/* ns; 0: default */
 	int64_t	 timeout;		/* ns; 0: default */
+	size_t	 max_body;		/* "max_body": bytes; 0: default (256 MiB) */
 };
 
 struct config {

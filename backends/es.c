@@ -90,6 +90,8 @@ es_get(struct backend *b, const char *method, const char *path, const char *body
 	} else if (*out == NULL)
 		rc = err_set(err, LD_ESOURCE, "Elasticsearch at %s answered %ld with a body "
 		    "that is not JSON (%s): a proxy in the way?", e->shown, r.status, je.text);
+	if (rc != LD_OK)
+		http_scrub(e->cl, err);	/* a body may quote the request */
 	http_resp_free(&r);
 	free(url);
 	return rc;

@@ -9,10 +9,13 @@
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,6 +55,8 @@ struct job {
 	int64_t			 wake;		/* J_WAIT: start at (mono ns) */
 	int64_t			 t0;
 	int			 too_big;
+	char			*proxy;		/* this attempt's (http_env_proxy) */
+	const char		*proxy_var;	/* where it came from */
 	uint64_t		 rng;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -489,19 +494,258 @@ show_url(const char *url, int origin)
 	return s;
 }
 
-/* Blank out any copy of the secret that reached a message. */
+/* Replace every copy of s[0..n) in msg with "***". */
 static void
-scrub(const struct http_conf *c, struct ld_err *err)
+blank(char *msg, const char *s, size_t n)
 {
-	char *p;
-	size_t n;
+	char *pat, *p;
 
-	if (err == NULL || c->secret == NULL || (n = strlen(c->secret)) < 4)
+	if (n < 4)
 		return;
-	while ((p = strstr(err->msg, c->secret)) != NULL) {
+	pat = xstrndup(s, n);
+	while ((p = strstr(msg, pat)) != NULL) {
 		memmove(p + 3, p + n, strlen(p + n) + 1);
 		memcpy(p, "***", 3);
 	}
+	http_wipe_free(pat);
+}
+
+/* Blank out any copy of the secret, or of the credential made of it,
+ * that reached a message (http_scrub). */
+static void
+scrub(const struct http_conf *c, const char *auth_header, struct ld_err *err)
+{
+	const char *cred;
+	size_t n;
+
+	if (err == NULL)
+		return;
+	if (c->secret != NULL)
+		blank(err->msg, c->secret, strlen(c->secret));
+	if (auth_header != NULL && (cred = strrchr(auth_header, ' ')) != NULL) {
+		/* "Basic dXNlcjpwdw==": also without its padding */
+		n = strlen(++cred);
+		blank(err->msg, cred, n);
+		while (n > 0 && cred[n - 1] == '=')
+			n--;
+		blank(err->msg, cred, n);
+	}
+}
+
+void
+http_scrub(const struct http_client *cl, struct ld_err *err)
+{
+	scrub(&cl->conf, cl->auth_header, err);
+}
+
+/* ---- proxies from the environment ---- */
+
+/* The first of a, b set (b may be NULL), its name in *var. */
+static const char *
+env_any(const char *a, const char *b, const char **var)
+{
+	const char *v;
+
+	if ((v = env(a)) != NULL) {
+		if (var)
+			*var = a;
+		return v;
+	}
+	if (b != NULL && (v = env(b)) != NULL) {
+		if (var)
+			*var = b;
+		return v;
+	}
+	return NULL;
+}
+
+/* The host of url, lower case, without brackets or port. */
+static void
+url_host(const char *url, char *host, size_t hostlen)
+{
+	const char *p = strstr(url, "://"), *e, *q, *h;
+	size_t n = 0;
+
+	p = p ? p + 3 : url;
+	e = p + strcspn(p, "/?#");
+	for (q = p; q < e; q++)
+		if (*q == '@')
+			p = q + 1;
+	if (*p == '[') {
+		h = ++p;
+		while (p < e && *p != ']')
+			p++;
+	} else {
+		h = p;
+		for (q = p; q < e; q++)
+			if (*q == ':')
+				break;
+		p = q;
+	}
+	for (; h < p && n + 1 < hostlen; h++)
+		host[n++] = (char)tolower((unsigned char)*h);
+	host[n] = '\0';
+}
+
+/* Is the IP address host in the CIDR range or address tok ("10.0.0.0/8",
+ * "::1")? */
+static int
+cidr_match(const char *host, const char *tok, size_t toklen)
+{
+	unsigned char a[16], b[16];
+	char addr[64];
+	const char *slash = memchr(tok, '/', toklen);
+	size_t alen = slash ? (size_t)(slash - tok) : toklen;
+	int fam, bits, maxbits, i;
+
+	if (alen >= sizeof addr)
+		return 0;
+	memcpy(addr, tok, alen);
+	addr[alen] = '\0';
+	fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	maxbits = fam == AF_INET ? 32 : 128;
+	if (inet_pton(fam, addr, a) != 1 || inet_pton(fam, host, b) != 1)
+		return 0;
+	bits = maxbits;
+	if (slash) {
+		bits = 0;
+		for (const char *d = slash + 1; d < tok + toklen; d++) {
+			if (*d < '0' || *d > '9' || bits > maxbits)
+				return 0;
+			bits = bits * 10 + (*d - '0');
+		}
+		if (bits > maxbits || slash + 1 == tok + toklen)
+			return 0;
+	}
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (a[i] != b[i])
+			return 0;
+	return bits == 0 || ((a[i] ^ b[i]) & (0xff << (8 - bits)) & 0xff) == 0;
+}
+
+/* Does the no_proxy list name host? */
+static int
+no_proxy_match(const char *host, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n;
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n == 0)
+			break;
+		if (n == 1 && *p == '*')
+			return 1;
+		if (*p == '.') {
+			p++;
+			n--;
+		}
+		if (n > 0 && n < 256) {
+			size_t hl = strlen(host);
+			if (cidr_match(host, p, n))
+				return 1;
+			if (hl == n && strncasecmp(host, p, n) == 0)
+				return 1;
+			if (hl > n && host[hl - n - 1] == '.' &&
+			    strncasecmp(host + hl - n, p, n) == 0)
+				return 1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+char *
+http_env_proxy(const char *url, const char **var)
+{
+	const char *v = NULL, *np;
+	char host[256];
+
+	if (var)
+		*var = NULL;
+	if (strncasecmp(url, "https://", 8) == 0)
+		v = env_any("https_proxy", "HTTPS_PROXY", var);
+	else if (strncasecmp(url, "http://", 7) == 0)
+		v = env_any("http_proxy", getenv("REQUEST_METHOD") ? NULL :
+		    "HTTP_PROXY", var);
+	if (v == NULL)
+		v = env_any("all_proxy", "ALL_PROXY", var);
+	if (v == NULL)
+		return NULL;
+	url_host(url, host, sizeof host);
+	if ((np = env("no_proxy")) == NULL)
+		np = env("NO_PROXY");
+	if (np && no_proxy_match(host, np)) {
+		if (var)
+			*var = NULL;
+		return NULL;
+	}
+	return xstrdup(v);
+}
+
+/* The proxy for messages: "http://host:port (from https_proxy)". */
+static char *
+show_proxy(const char *proxy, const char *var)
+{
+	char *u = strstr(proxy, "://") ? xstrdup(proxy) :
+	    xasprintf("http://%s", proxy);
+	char *o = show_url(u, 1), *s;
+
+	s = xasprintf("%s (from %s)", o, var ? var : "the environment");
+	free(o);
+	free(u);
+	return s;
+}
+
+/* ---- sizes ---- */
+
+int
+http_parse_size(const char *s, size_t *out)
+{
+	unsigned long long v = 0, mul = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (ULLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	switch (*p) {
+	case 'k': case 'K': mul = 1ULL << 10; p++; break;
+	case 'm': case 'M': mul = 1ULL << 20; p++; break;
+	case 'g': case 'G': mul = 1ULL << 30; p++; break;
+	}
+	if (mul > 1 && (p[0] == 'i' || p[0] == 'I') && (p[1] == 'b' || p[1] == 'B'))
+		p += 2;
+	else if (p[0] == 'b' || p[0] == 'B')
+		p++;
+	if (*p != '\0' || v == 0 || v > SIZE_MAX / 2 / mul)
+		return -1;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
+char *
+http_fmt_size(size_t n, char *out, size_t outlen)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
+	int u = -1;
+	double d = (double)n;
+
+	while (d >= 1024 && u < 3) {
+		d /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, outlen, "%zu bytes", n);
+	else if (d == (double)(long long)d)
+		snprintf(out, outlen, "%lld %s", (long long)d, unit[u]);
+	else
+		snprintf(out, outlen, "%.1f %s", d, unit[u]);
+	return out;
 }
 
 /* ---- the client ---- */
@@ -916,6 +1160,12 @@ job_start(struct job *j, CURLM *m)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
+	/* the proxy we chose (http_env_proxy), or none: libcurl's own reading
+	 * of the environment would differ (HTTP_PROXY) and hide which one */
+	free(j->proxy);
+	j->proxy = http_env_proxy(q->url, &j->proxy_var);
+	curl_easy_setopt(e, CURLOPT_PROXY, j->proxy ? j->proxy : "");
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "");
 	if (c->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -984,7 +1234,9 @@ job_done(struct job *j)
 	j->resp->seconds = (double)(time_mono() - j->t0) / 1e9;
 	slist_wipe_free(j->hdrs);
 	j->hdrs = NULL;
-	scrub(&j->cl->conf, j->err);
+	free(j->proxy);
+	j->proxy = NULL;
+	scrub(&j->cl->conf, j->cl->auth_header, j->err);
 }
 
 /* "5 s", "1.5 s", "300 ms" */
@@ -1023,15 +1275,47 @@ transport_err(struct job *j, CURLcode rc, CURL *e)
 	const struct http_conf *c = &j->cl->conf;
 	char *origin = show_url(j->req->url, 1), *url = show_url(j->req->url, 0);
 	const char *ca = c->ca_hint ? c->ca_hint : "a CA file";
-	char t[32], sz[16], tries[32] = "";
+	char t[32], sz[32], tries[32] = "", *px = NULL;
 	curl_off_t got = 0, want = -1, conn = 0;
-	long oserr = 0;
+	long oserr = 0, cc = 0;
 	int st = LD_ESOURCE;
 
 	curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &cc);
 	if (j->resp->retries > 0)
 		snprintf(tries, sizeof tries, " (after %d %s)", j->resp->retries,
 		    j->resp->retries == 1 ? "retry" : "retries");
+	if (j->proxy)
+		px = show_proxy(j->proxy, j->proxy_var);
+	if (px && cc >= 300) {
+		/* the proxy answered CONNECT with an error */
+		if (cc == 407)
+			err_set(j->err, st, "the proxy %s refused to reach %s: 407 "
+			    "Proxy Authentication Required — check the user name "
+			    "and password in %s", px, origin, j->proxy_var);
+		else
+			err_set(j->err, st, "the proxy %s refused to reach %s: %ld%s%s "
+			    "— check %s, or name the host in no_proxy", px,
+			    origin, cc, *http_reason(cc) ? " " : "",
+			    http_reason(cc), j->proxy_var);
+		free(px);
+		free(origin);
+		free(url);
+		return st;
+	}
+	if (px && (rc == CURLE_COULDNT_CONNECT ||
+	    rc == CURLE_COULDNT_RESOLVE_PROXY)) {
+		err_set(j->err, st, "cannot connect to the proxy %s to reach %s: %s "
+		    "— check %s, or name the host in no_proxy%s", px, origin,
+		    rc == CURLE_COULDNT_RESOLVE_PROXY ? "host name not found" :
+		    oserr == ECONNREFUSED ? "connection refused" :
+		    oserr ? strerror((int)oserr) : detail(j, rc), j->proxy_var,
+		    tries);
+		free(px);
+		free(origin);
+		free(url);
+		return st;
+	}
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		if (oserr == ECONNREFUSED)
@@ -1059,14 +1343,15 @@ transport_err(struct job *j, CURLcode rc, CURL *e)
 		curl_easy_getinfo(e, strncmp(j->req->url, "https:", 6) == 0 ?
 		    CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T, &conn);
 		if (conn == 0 && c->connect_timeout_ms <= c->timeout_ms)
-			err_set(j->err, st, "cannot connect to %s: no answer "
+			err_set(j->err, st, "cannot connect to %s%s%s: no answer "
 			    "within the connect timeout (%s) — is the host "
 			    "reachable (firewall, VPN)?%s", origin,
+			    px ? " through the proxy " : "", px ? px : "",
 			    fmt_ms(c->connect_timeout_ms, t, sizeof t), tries);
 		else
 			err_set(j->err, st, "%s: no complete response within "
 			    "the request timeout (%s) — the server is slow; "
-			    "narrow the query or raise the timeout%s", url,
+			    "narrow the query or raise --timeout%s", url,
 			    fmt_ms(c->timeout_ms, t, sizeof t), tries);
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -1099,8 +1384,9 @@ transport_err(struct job *j, CURLcode rc, CURL *e)
 		if (j->too_big) {
 			buf_free(&j->resp->body);
 			err_set(j->err, st, "%s: response larger than the %s "
-			    "limit — narrow the query", url,
-			    fmt_bytes((double)c->max_body, sz, sizeof sz));
+			    "limit (--max-body) — narrow the query or raise "
+			    "--max-body", url,
+			    http_fmt_size(c->max_body, sz, sizeof sz));
 		} else
 			err_set(j->err, st, "%s: %s", url, detail(j, rc));
 		break;
@@ -1119,7 +1405,7 @@ transport_err(struct job *j, CURLcode rc, CURL *e)
 		break;
 	case CURLE_RECV_ERROR:
 		err_set(j->err, st, "%s: connection reset while receiving the "
-		    "response%s", url, tries);
+		    "response%s — try again", url, tries);
 		break;
 	case CURLE_SEND_ERROR:
 		err_set(j->err, st, "%s: connection reset while sending the "
@@ -1127,7 +1413,9 @@ transport_err(struct job *j, CURLcode rc, CURL *e)
 		break;
 	case CURLE_GOT_NOTHING:
 		err_set(j->err, st, "%s: the server closed the connection "
-		    "without answering%s", url, tries);
+		    "without answering%s%s", url, tries,
+		    strncmp(j->req->url, "http:", 5) == 0 ?
+		    " — is it an https:// port?" : " — try again");
 		break;
 	case CURLE_WEIRD_SERVER_REPLY:
 		err_set(j->err, st, "%s: the answer is not HTTP — is it the "
@@ -1142,6 +1430,7 @@ transport_err(struct job *j, CURLcode rc, CURL *e)
 		err_set(j->err, st, "%s: %s%s", url, detail(j, rc), tries);
 		break;
 	}
+	free(px);
 	free(origin);
 	free(url);
 	return st;
@@ -1190,7 +1479,9 @@ job_finish(struct job *j, CURLcode rc, CURLM *m)
 	d = c->backoff_ms << (r->retries < 16 ? r->retries : 16);
 	d = d / 2 + (long)(rnd(j) % (uint64_t)(d / 2 + 1));
 	if (rc != CURLE_OK) {
-		if (retryable_error(rc) && r->retries < c->max_retries &&
+		long cc = 0;
+		curl_easy_getinfo(j->easy, CURLINFO_HTTP_CONNECTCODE, &cc);
+		if (retryable_error(rc) && cc < 300 && r->retries < c->max_retries &&
 		    d <= c->max_wait_ms) {
 			job_stop(j, m);
 			job_retry(j, d);
@@ -1431,11 +1722,27 @@ http_status_err(const struct http_client *cl, const char *url,
 		    "logdive does not follow redirects; use that address",
 		    u, r->status, *reason ? " " : "", reason,
 		    loc ? loc : "nowhere");
+		http_scrub(cl, err);
 		free(loc);
 		free(u);
 		return LD_ESOURCE;
 	}
-	if (r->status == 401 || r->status == 403 || r->status == 407)
+	if (r->status == 407) {
+		/* from the proxy (a plain http:// request through it) */
+		const char *var;
+		char *px = http_env_proxy(url, &var), *shown;
+		shown = px ? show_proxy(px, var) : NULL;
+		err_set(err, LD_ESOURCE, "%s: 407 Proxy Authentication Required: "
+		    "the proxy %s asks for credentials — check the user name "
+		    "and password in %s", u, shown ? shown : "in the way",
+		    var ? var : "http_proxy");
+		http_scrub(cl, err);
+		free(shown);
+		free(px);
+		free(u);
+		return LD_ESOURCE;
+	}
+	if (r->status == 401 || r->status == 403)
 		buf_printf(&extra, " with %s",
 		    http_auth_desc(&cl->conf, ad, sizeof ad));
 	if ((r->status == 429 || r->status == 503) &&
@@ -1448,7 +1755,7 @@ http_status_err(const struct http_client *cl, const char *url,
 	err_set(err, LD_ESOURCE, "%s: %ld%s%s%s%s%s", u, r->status,
 	    *reason ? " " : "", reason, extra.p ? extra.p : "",
 	    *cut ? ": " : "", cut);
-	scrub(&cl->conf, err);
+	http_scrub(cl, err);
 	free(cut);
 	free(vis);
 	buf_free(&why);

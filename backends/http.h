@@ -12,8 +12,9 @@
  * 401, 404 or 500 comes back in struct http_resp for the backend to
  * explain in its own terms (http_status_err is the fallback). Redirects
  * are never followed (a 3xx comes back with its Location), so credentials
- * never travel to another host; proxies come from the environment as
- * libcurl reads them (http_proxy, https_proxy, no_proxy...).
+ * never travel to another host; proxies come from the environment
+ * (http_env_proxy: http_proxy, HTTP_PROXY, https_proxy, all_proxy,
+ * no_proxy...), and messages about them name the proxy, redacted.
  *
  * Credentials: a secret (password, token, API key) is held by the client
  * and sent in the Authorization header, nothing else; messages name where
@@ -51,7 +52,9 @@ enum http_auth {
 struct http_conf {
 	long	 connect_timeout_ms;	/* TCP + TLS handshake */
 	long	 timeout_ms;		/* one whole attempt, connect included */
-	size_t	 max_body;		/* a bigger response body is refused */
+	size_t	 max_body;		/* a bigger response body is refused,
+					 * after at most max_body bytes read
+					 * (--max-body, config "max_body") */
 	int	 max_retries;		/* retries after the first attempt, of
 					 * 429, 502, 503, 504 and of connections
 					 * reset or closed without an answer */
@@ -195,6 +198,33 @@ int	http_batch(struct http_client *cl, const struct http_req *reqs,
  * points and that redirects are not followed. Returns LD_ESOURCE. */
 int	http_status_err(const struct http_client *cl, const char *url,
 	    const struct http_resp *r, struct ld_err *err);
+
+/* Blank out, in err->msg, every copy of the client's secret and of the
+ * credential it sends (the base64 of user:password for basic auth) with
+ * "***". The messages of this file are already scrubbed; a backend calls
+ * it on a message it makes from a server's answer. */
+void	http_scrub(const struct http_client *cl, struct ld_err *err);
+
+/* The proxy a request to url goes through, from the environment, the way
+ * curl(1) reads it plus HTTP_PROXY: for http://, http_proxy, else
+ * HTTP_PROXY (unless REQUEST_METHOD is set: a CGI program, where
+ * HTTP_PROXY comes from the client, "httpoxy"); for https://,
+ * https_proxy, else HTTPS_PROXY; then all_proxy, ALL_PROXY. None when
+ * no_proxy (else NO_PROXY) names the host: "*", a comma- or
+ * space-separated list of host names (which match the name and its
+ * subdomains, a leading dot ignored), IP addresses and IPv4 CIDR ranges
+ * (10.0.0.0/8). Unset and empty variables are ignored. Returns a new
+ * string (free it), or NULL for a direct connection; *var (may be NULL)
+ * is the variable's name, for messages. The request then uses exactly
+ * that proxy (CURLOPT_PROXY), or none. */
+char	*http_env_proxy(const char *url, const char **var);
+
+/* A size: digits with an optional K, M or G (binary: 1K = 1024 bytes),
+ * optionally followed by "iB" or "B" ("256M", "1GiB", "65536"). Returns 0
+ * and *out, or -1 for anything else, 0, or an overflow. */
+int	http_parse_size(const char *s, size_t *out);
+/* "256 MiB", "1 GiB", "1.5 MiB", "1000 bytes". Returns out. */
+char	*http_fmt_size(size_t n, char *out, size_t outlen);
 
 /* The reason phrase of a status (RFC 9110 §15), "" if unknown. */
 const char *http_reason(long status);

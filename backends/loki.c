@@ -185,6 +185,10 @@ loki_status_err(struct lokib *l, const char *url, const struct http_resp *r,
 	const char *body = r->body.p ? r->body.p : "";
 	size_t n = strcspn(body, "\n");
 
+	/* a redirect (not followed: say where it points) and a proxy asking
+	 * for credentials are explained by http.c whatever the body */
+	if ((r->status >= 300 && r->status < 400) || r->status == 407)
+		return http_status_err(l->cl, url, r, err);
 	if (r->content_type && has_prefix(r->content_type, "text/plain") && n > 0) {
 		if (n > 300)
 			n = 300;
@@ -201,6 +205,7 @@ loki_status_err(struct lokib *l, const char *url, const struct http_resp *r,
 			err_set(err, LD_ESOURCE, "Loki at %s answered %ld: %s", l->shown,
 			    r->status, vis);
 		free(vis);
+		http_scrub(l->cl, err);		/* a body may quote the request */
 		return LD_ESOURCE;
 	}
 	return http_status_err(l->cl, url, r, err);
@@ -217,13 +222,17 @@ loki_decode(struct lokib *l, const char *url, struct http_resp *r, const char *q
 	if (r->status >= 300)
 		return loki_status_err(l, url, r, query, err);
 	*out = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, &je);
-	if (*out == NULL)
-		return err_set(err, LD_ESOURCE, "Loki at %s answered %ld with a body that is "
+	if (*out == NULL) {
+		err_set(err, LD_ESOURCE, "Loki at %s answered %ld with a body that is "
 		    "not JSON (%s): a proxy in the way?", l->shown, r->status, je.text);
+		http_scrub(l->cl, err);
+		return LD_ESOURCE;
+	}
 	const char *st = json_string_value(json_object_get(*out, "status"));
 	if (st != NULL && strcmp(st, "success") != 0) {
 		const char *e = json_string_value(json_object_get(*out, "error"));
 		err_set(err, LD_ESOURCE, "Loki at %s: %s", l->shown, e ? e : st);
+		http_scrub(l->cl, err);
 		json_decref(*out);
 		*out = NULL;
 		return LD_ESOURCE;

@@ -80,10 +80,14 @@ remote_conf_timeouts(struct http_conf *c, const struct backend_opts *o)
 	    o->def && o->def->connect_timeout ? o->def->connect_timeout : 0;
 	int64_t rt = o->timeout ? o->timeout : o->def && o->def->timeout ? o->def->timeout : 0;
 
+	size_t mb = o->max_body ? o->max_body : o->def ? o->def->max_body : 0;
+
 	if (ct)
 		c->connect_timeout_ms = (long)(ct / NS_PER_MS);
 	if (rt)
 		c->timeout_ms = (long)(rt / NS_PER_MS);
+	if (mb)
+		c->max_body = mb;
 }
 
 json_t *

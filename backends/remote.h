@@ -18,8 +18,9 @@
 int	remote_conf_from_def(struct http_conf *c, const struct source_def *d,
 	    int with_org, struct ld_err *err);
 
-/* Timeouts from the command line, else the config entry, into c
- * (o->connect_timeout and o->timeout are ns; 0 leaves c's default). */
+/* Timeouts and the body bound from the command line, else the config
+ * entry, into c (o->connect_timeout and o->timeout are ns, o->max_body
+ * bytes; 0 leaves c's default). */
 void	remote_conf_timeouts(struct http_conf *c, const struct backend_opts *o);
 
 /* The most hits a list holds unless asked for all (search_req.all):

@@ -8,6 +8,8 @@ canned. Listens on 127.0.0.1 on a free port written to --port-file.
              [--flavour elasticsearch|opensearch] [--version 8.13.4]
              [--require-api-key KEY] [--require-basic USER:PASS]
              [--latency-ms N] [--fault JSON ...] [--no-scripts]
+             [--bind ADDR] [--tls-cert PEM --tls-key PEM] [--log-headers FILE]
+             (the last four and the network faults: tests/lib/fakehttp.py)
 
 Endpoints: GET|HEAD /, GET /<target>/_mapping, GET /_cat/indices[/<target>],
 GET|POST [/<target>]/_search, [/<target>]/_count, [/<target>]/_msearch,
@@ -2028,6 +2030,7 @@ def main():
     ap.add_argument("--no-scripts", action="store_true",
                     help="refuse scripts (script.allowed_types: none)")
     ap.add_argument("--verbose", action="store_true")
+    fakehttp.add_net_args(ap)   # --bind, --tls-cert, --tls-key, --log-headers
     a = ap.parse_args()
     global SCRIPTS_ALLOWED
     SCRIPTS_ALLOWED = not a.no_scripts
@@ -2039,7 +2042,7 @@ def main():
         idx = store.load(name, fn)
         sys.stderr.write("fake-es: %s: %d documents, %d lines skipped\n"
                          % (name, len(idx.docs), idx.skipped))
-    srv = Server(("127.0.0.1", a.port), Handler)
+    srv = Server((a.bind, a.port), Handler)
     srv.store = store
     srv.flavour = a.flavour
     srv.version = a.es_version or ("2.13.0" if a.flavour == "opensearch" else "8.13.4")

@@ -12,6 +12,8 @@ evaluator, nothing is canned. Listens on 127.0.0.1 on a free port written to
                [--require-org-id] [--require-basic USER:PASS]
                [--require-bearer TOKEN] [--no-service-name]
                [--latency-ms N] [--fault JSON ...] [--port N] [--verbose]
+               [--bind ADDR] [--tls-cert PEM --tls-key PEM] [--log-headers FILE]
+               (the last four and the network faults: tests/lib/fakehttp.py)
 
   --stream '{job="ml-inference",service="recommendation-model-prod"}=a.jsonl'
       one stream per option (plain or gzip file). An entry's timestamp is
@@ -4420,6 +4422,7 @@ def main():
     ap.add_argument("--fault", action="append", default=[], metavar="JSON",
                     help="a fault as for POST /_fake/faults (repeatable)")
     ap.add_argument("--verbose", action="store_true")
+    fakehttp.add_net_args(ap)   # --bind, --tls-cert, --tls-key, --log-headers
     a = ap.parse_args()
     try:
         fl = Flavour(a.loki_version)
@@ -4439,7 +4442,7 @@ def main():
                                           "unknown_service")
         s = store.load(labels, fn)
         sys.stderr.write("fake-loki: %s: %d entries\n" % (s.key, len(s.ts)))
-    srv = Server(("127.0.0.1", a.port), Handler)
+    srv = Server((a.bind, a.port), Handler)
     srv.api = Api(store, fl, a)
     srv.basic = a.require_basic
     srv.bearer = a.require_bearer

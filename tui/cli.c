@@ -28,7 +28,7 @@
 
 enum { OPT_FOLLOW = 256, OPT_LIMIT, OPT_MAX_LINE, OPT_NO_INDEX, OPT_ASCII, OPT_SORT,
 	OPT_INSECURE, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_NO_JOURNAL, OPT_ALL,
-	OPT_LOG_FORMAT, OPT_TZ };
+	OPT_LOG_FORMAT, OPT_TZ, OPT_MAX_BODY };
 
 static const struct option long_opts[] = {
 	{ "query", required_argument, NULL, 'q' },
@@ -48,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 	{ "preset", required_argument, NULL, 'p' },
 	{ "runbook", required_argument, NULL, 'r' },
 	{ "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
@@ -121,6 +122,8 @@ cli_usage(FILE *out)
 "      --insecure        do not verify TLS certificates (a warning stays on)\n"
 "      --connect-timeout D, --timeout D\n"
 "                        remote sources: connect (5s) and request (30s) limits\n"
+"      --max-body SIZE   remote sources: largest response read (default 256M;\n"
+"                        e.g. 64M, 1G, or bytes); a larger one is an error\n"
 "      --no-journal      do not record this command in the journal\n"
 "      --ascii           draw with ASCII only\n"
 "  -h, --help            this help\n"
@@ -404,6 +407,11 @@ cli_parse(int argc, char **argv, struct cli *c, struct ld_err *err)
 				    "5s or 2m", ch == OPT_TIMEOUT ? "timeout" : "connect-timeout",
 				    optarg);
 			break;
+		case OPT_MAX_BODY:
+			if (http_parse_size(optarg, &c->max_body) != 0)
+				return err_set(err, LD_EUSAGE, "--max-body %s: use a size such as "
+				    "256M, 1G or a number of bytes", optarg);
+			break;
 		case OPT_ASCII: c->ascii = 1; break;
 		case OPT_SORT:
 			c->sort_given = 1;
@@ -566,6 +574,7 @@ cli_open(const struct cli *c, struct ld_err *err)
 	o.insecure = c->insecure;
 	o.connect_timeout = c->connect_timeout;
 	o.timeout = c->timeout;
+	o.max_body = c->max_body;
 	struct time_range r;
 	struct ld_err e2;
 	if (c->range && range_parse(c->range, time_now(), &r, &e2) == LD_OK)
@@ -1005,8 +1014,12 @@ jrec_context(struct jrec *jr, const struct cli *c, const struct spec *s,
     const char *preset)
 {
 	jrec_open(c, jr);
-	for (size_t i = 0; i < c->nsources; i++)
-		jrec_add(jr, JK_SOURCE, c->sources[i], NULL);
+	for (size_t i = 0; i < c->nsources; i++) {
+		/* as the title: a URL without userinfo or secret parameters */
+		char *red = http_redact_url(c->sources[i]);
+		jrec_add(jr, JK_SOURCE, red, NULL);
+		free(red);
+	}
 	if (preset)
 		jrec_add(jr, JK_PRESET, preset, NULL);
 	if (s->query)

@@ -29,6 +29,7 @@ struct cli {
 	int		 insecure;	/* --insecure */
 	int64_t		 connect_timeout;	/* ns, 0: default */
 	int64_t		 timeout;	/* ns, 0: default */
+	size_t		 max_body;	/* --max-body, bytes; 0: default */
 	int		 ascii;
 	enum hit_sort	 sort;
 	const char	*trace_id;

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "backends/http.h"
 #include "lib/timeutil.h"
+#include "lib/xalloc.h"
 #include "tests/unit/tap.h"
 
 #include <arpa/inet.h>
@@ -575,7 +576,7 @@ t_retry(void)
 	cl = http_client_new(&c);
 	ok(get(cl, url("/reset?key=rst"), &r, &e) == LD_ESOURCE, "reset: an error");
 	snprintf(want, sizeof want, "http://127.0.0.1:%d/reset?…: connection reset "
-	    "while receiving the response (after 1 retry)", port);
+	    "while receiving the response (after 1 retry) — try again", port);
 	is_str(e.msg, want, "reset: message");
 	ok(hits(cl, "rst") == 2, "reset: retried once");
 	http_resp_free(&r);
@@ -679,7 +680,7 @@ t_failures(void)
 	t = now_s() - t;
 	snprintf(want, sizeof want, "http://127.0.0.1:%d/slow?…: no complete "
 	    "response within the request timeout (400 ms) — the server is slow; "
-	    "narrow the query or raise the timeout", port);
+	    "narrow the query or raise --timeout", port);
 	is_str(e.msg, want, "request timeout: message");
 	ok(t >= 0.39 && t < 0.9, "request timeout after %.3f s", t);
 	http_resp_free(&r);
@@ -691,13 +692,15 @@ t_failures(void)
 
 	ok(get(cl, url("/big?mb=2"), &r, &e) == LD_ESOURCE, "big body: an error");
 	snprintf(want, sizeof want, "http://127.0.0.1:%d/big?…: response larger "
-	    "than the 1.0 MB limit — narrow the query", port);
+	    "than the 1 MiB limit (--max-body) — narrow the query or raise "
+	    "--max-body", port);
 	is_str(e.msg, want, "big body (Content-Length): message");
 	ok(r.body.len == 0 && r.body.p == NULL, "big body: nothing kept");
 	http_resp_free(&r);
 	ok(get(cl, url("/big?mb=2&nolength=1"), &r, &e) == LD_ESOURCE, "big body without length");
 	snprintf(want, sizeof want, "http://127.0.0.1:%d/big?…: response larger "
-	    "than the 1.0 MB limit — narrow the query", port);
+	    "than the 1 MiB limit (--max-body) — narrow the query or raise "
+	    "--max-body", port);
 	is_str(e.msg, want, "big body (no length): message");
 	http_resp_free(&r);
 	ok(get(cl, url("/big?mb=1"), &r, &e) == LD_OK && r.status == 200 &&
@@ -972,6 +975,152 @@ t_batch(void)
 	http_conf_free(&c);
 }
 
+/* --max-body sizes, proxies from the environment, the scrubbed credential */
+static void
+t_proxy_size(void)
+{
+	static const struct { const char *in; size_t want; } sz[] = {
+		{ "65536", 65536 }, { "1K", 1024 }, { "256M", (size_t)256 << 20 },
+		{ "256m", (size_t)256 << 20 }, { "1G", (size_t)1 << 30 },
+		{ "1GiB", (size_t)1 << 30 }, { "64MB", (size_t)64 << 20 },
+		{ "100B", 100 },
+	};
+	static const char *const bad[] = { "", "0", "-1", "1X", "1.5M", "M",
+	    "99999999999999999999", "17179869184G", "1 M", "1MiBs" };
+	static const struct { size_t n; const char *want; } fs[] = {
+		{ 1000, "1000 bytes" }, { 1024, "1 KiB" }, { (size_t)1 << 20, "1 MiB" },
+		{ (size_t)256 << 20, "256 MiB" }, { (size_t)3 << 29, "1.5 GiB" },
+	};
+	static const struct {
+		const char *http, *HTTP, *https, *all, *no, *url, *want, *var;
+	} px[] = {
+		{ NULL, NULL, NULL, NULL, NULL, "http://es:9200/x", NULL, NULL },
+		{ "http://p:3128", NULL, NULL, NULL, NULL, "http://es:9200/x",
+		  "http://p:3128", "http_proxy" },
+		{ "http://p:3128", NULL, NULL, NULL, NULL, "https://es:9200/x", NULL, NULL },
+		{ NULL, "http://P:1", NULL, NULL, NULL, "http://es/x", "http://P:1", "HTTP_PROXY" },
+		{ "http://p:2", "http://P:1", NULL, NULL, NULL, "http://es/x", "http://p:2",
+		  "http_proxy" },
+		{ NULL, NULL, "http://s:3", NULL, NULL, "https://es/x", "http://s:3",
+		  "https_proxy" },
+		{ NULL, NULL, NULL, "socks5://a:4", NULL, "https://es/x", "socks5://a:4",
+		  "all_proxy" },
+		{ "http://p:2", NULL, NULL, NULL, "*", "http://es/x", NULL, NULL },
+		{ "http://p:2", NULL, NULL, NULL, "example.com", "http://es.example.com:9200/x",
+		  NULL, NULL },
+		{ "http://p:2", NULL, NULL, NULL, ".example.com", "http://EXAMPLE.com/x",
+		  NULL, NULL },
+		{ "http://p:2", NULL, NULL, NULL, "example.com", "http://badexample.com/x",
+		  "http://p:2", "http_proxy" },
+		{ "http://p:2", NULL, NULL, NULL, "localhost, 10.0.0.0/8", "http://10.1.2.3:80/",
+		  NULL, NULL },
+		{ "http://p:2", NULL, NULL, NULL, "10.0.0.0/8", "http://11.1.2.3/", "http://p:2",
+		  "http_proxy" },
+		{ "http://p:2", NULL, NULL, NULL, "127.0.0.1", "http://u:pw@127.0.0.1:9/",
+		  NULL, NULL },
+		{ "http://p:2", NULL, NULL, NULL, "::1", "http://[::1]:9200/", NULL, NULL },
+		{ "http://p:2", NULL, NULL, NULL, "fd00::/8", "http://[fd12::5]/", NULL, NULL },
+		{ "http://p:2", NULL, NULL, NULL, "127.0.0.2", "http://127.0.0.1/", "http://p:2",
+		  "http_proxy" },
+	};
+	struct http_conf c;
+	struct http_client *cl;
+	struct http_resp r;
+	struct ld_err e;
+	char out[64], want[512];
+	size_t n;
+	const char *var;
+
+	for (size_t i = 0; i < sizeof sz / sizeof sz[0]; i++)
+		ok(http_parse_size(sz[i].in, &n) == 0 && n == sz[i].want, "size %s",
+		    sz[i].in);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(http_parse_size(bad[i], &n) == -1, "size '%s' refused", bad[i]);
+	for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
+		is_str(http_fmt_size(fs[i].n, out, sizeof out), fs[i].want, "format %zu",
+		    fs[i].n);
+
+	for (size_t i = 0; i < sizeof px / sizeof px[0]; i++) {
+		char *got;
+#define SETENV(name, v) ((v) ? setenv(name, v, 1) : unsetenv(name))
+		SETENV("http_proxy", px[i].http);
+		SETENV("HTTP_PROXY", px[i].HTTP);
+		SETENV("https_proxy", px[i].https);
+		SETENV("all_proxy", px[i].all);
+		SETENV("no_proxy", px[i].no);
+		got = http_env_proxy(px[i].url, &var);
+		ok((got == NULL && px[i].want == NULL) || (got && px[i].want &&
+		    strcmp(got, px[i].want) == 0), "proxy of %s (no_proxy %s): %s",
+		    px[i].url, px[i].no ? px[i].no : "-", got ? got : "none");
+		ok((var == NULL && px[i].var == NULL) || (var && px[i].var &&
+		    strcmp(var, px[i].var) == 0), "... from %s", var ? var : "-");
+		free(got);
+	}
+	/* a CGI program: HTTP_PROXY is the client's Proxy: header (httpoxy) */
+	unsetenv("http_proxy");
+	unsetenv("no_proxy");
+	setenv("HTTP_PROXY", "http://evil:1", 1);
+	setenv("REQUEST_METHOD", "GET", 1);
+	ok(http_env_proxy("http://es/x", NULL) == NULL, "HTTP_PROXY ignored under CGI");
+	unsetenv("REQUEST_METHOD");
+
+	/* a plain http:// request answered 407 by the proxy */
+	setenv("HTTP_PROXY", "http://puser:" SECRET "@127.0.0.1:3128", 1);
+	conf_test(&c);
+	cl = http_client_new(&c);
+	memset(&r, 0, sizeof r);
+	r.status = 407;
+	http_status_err(cl, "http://es:9200/x", &r, &e);
+	is_str(e.msg, "http://es:9200/x: 407 Proxy Authentication Required: the proxy "
+	    "http://127.0.0.1:3128 (from HTTP_PROXY) asks for credentials — check the user "
+	    "name and password in HTTP_PROXY", "407: the proxy named, redacted");
+	check_leak(&e);
+	http_client_free(cl);
+	http_conf_free(&c);
+	unsetenv("HTTP_PROXY");
+	unsetenv("https_proxy");
+	unsetenv("all_proxy");
+
+	/* an error body that quotes the Authorization header: basic auth is
+	 * base64(user:password), blanked too, with or without its padding */
+	conf_test(&c);
+	c.auth = HTTP_AUTH_BASIC;
+	http_conf_set(&c.user, "elastic");
+	http_conf_set(&c.secret, SECRET);
+	cl = http_client_new(&c);
+	{
+		char *up = xasprintf("elastic:%s", SECRET), *b64;
+		size_t k;
+		/* base64 by hand: the test must not trust http.c's */
+		static const char tab[] =
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const unsigned char *u = (const unsigned char *)up;
+		size_t len = strlen(up);
+		b64 = xcalloc(len * 2 + 8, 1);
+		for (k = 0, n = 0; k < len; k += 3) {
+			unsigned v = u[k] << 16 | (k + 1 < len ? u[k + 1] << 8 : 0) |
+			    (k + 2 < len ? u[k + 2] : 0);
+			b64[n++] = tab[v >> 18 & 63];
+			b64[n++] = tab[v >> 12 & 63];
+			b64[n++] = k + 1 < len ? tab[v >> 6 & 63] : '=';
+			b64[n++] = k + 2 < len ? tab[v & 63] : '=';
+		}
+		err_set(&e, LD_ESOURCE, "500: bad Authorization: Basic %s; again %.*s", b64,
+		    (int)strcspn(b64, "="), b64);
+		http_scrub(cl, &e);
+		is_str(e.msg, "500: bad Authorization: Basic ***; again ***",
+		    "the base64 credential scrubbed, padded or not");
+		snprintf(want, sizeof want, "echo %s and %s", SECRET, "elastic");
+		err_set(&e, LD_ESOURCE, "%s", want);
+		http_scrub(cl, &e);
+		is_str(e.msg, "echo *** and elastic", "the password scrubbed, the user kept");
+		free(b64);
+		free(up);
+	}
+	http_client_free(cl);
+	http_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -986,6 +1135,7 @@ main(void)
 
 	t_redact();
 	t_env();
+	t_proxy_size();
 	if (start_server() != 0) {
 		ok(0, "start tests/fake-http.py");
 		return tap_done();
