@@ -91,3 +91,40 @@ utf8_valid(const char *s, size_t n)
 	}
 	return 1;
 }
+
+int
+utf8_cp_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	    cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+	    cp == 0x2028 || cp == 0x2029;
+}
+
+size_t
+utf8_safe_prefix(const char *s, size_t n)
+{
+	size_t i = 0, l;
+
+	while (i < n) {
+		l = utf8_valid_len(s + i, n - i);
+		if (l == 0 || utf8_cp_unsafe(utf8_decode(s + i, l)))
+			return i;
+		i += l;
+	}
+	return n;
+}
+
+size_t
+utf8_seq_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}

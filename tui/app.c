@@ -37,6 +37,8 @@
 #define MSG_NS		(4000 * NS_PER_MS)	/* info messages */
 #define QUIT_WAIT_NS	(2000 * NS_PER_MS)
 #define HIST_MAX	100		/* entries of a prompt's history */
+#define MIN_COLS	30		/* below: "terminal too small" */
+#define MIN_LINES	10
 
 /* What the threads tell the event loop through the pipe. */
 enum msg_kind { MSG_JOB, MSG_LOADED, MSG_CHANGED, MSG_POLL_ERROR, MSG_TICK };
@@ -1537,14 +1539,15 @@ draw_title(struct app *a, int W)
 			break;
 	}
 	x = 1;
-	x += draw_str(0, x, W - 6, " logdive ", ST_TITLE);
-	x += draw_str(0, x, W - 6 - x, sep, ST_TITLE);
-	x += draw_str(0, x, W - 6 - x, " ", ST_TITLE);
 	if (fixed < avail) {
+		x += draw_str(0, x, W - 6, " logdive ", ST_TITLE);
+		x += draw_str(0, x, W - 6 - x, sep, ST_TITLE);
+		x += draw_str(0, x, W - 6 - x, " ", ST_TITLE);
 		cut = str_trunc(src, avail - fixed, G->ell);
 		x += draw_str(0, x, W - 6 - x, cut, ST_TITLE);
 		free(cut);
-	}
+	} else	/* no room for the source: not its separator either */
+		x += draw_str(0, x, W - 6, " logdive", ST_TITLE);
 	draw_str(0, x, W - 4 - x, parts, ST_TITLE);
 	if (app_loading(a) || any_busy(a))
 		draw_str(0, W - 4, 1, G->spin[(time_mono() - a->t0) /
@@ -1554,7 +1557,7 @@ draw_title(struct app *a, int W)
 static void
 draw_crumbs(struct app *a, int W)
 {
-	char crumbs[2048], sep[16];
+	char crumbs[2048], sep[16], *cut;
 	size_t avail = W > 4 ? (size_t)W - 4 : 0, from, i, o;
 	int r;
 
@@ -1577,76 +1580,64 @@ draw_crumbs(struct app *a, int W)
 		if (str_width(crumbs) <= avail)
 			break;
 	}
-	draw_str(1, 2, (int)avail, crumbs, ST_CRUMB);
-}
-
-/* Width of "KEY what · KEY what" for hints[0..n). */
-static size_t
-hints_width(const char *hints, size_t n)
-{
-	size_t w = 0, k = 0;
-	const char *p = hints, *end;
-
-	while (*p != '\0' && k < n) {
-		end = strchr(p, '\t');
-		if (end == NULL)
-			end = p + strlen(p);
-		w += (k ? 3 : 0) + str_nwidth(p, (size_t)(end - p));
-		p = *end ? end + 1 : end;
-		k++;
-	}
-	return w;
+	/* even the last crumb alone is too wide: cut it, visibly */
+	cut = str_trunc(crumbs, avail, G->ell);
+	draw_str(1, 2, (int)avail, cut, ST_CRUMB);
+	free(cut);
 }
 
 /* Draws view hints then global hints ('\t'-separated "KEY what"
- * entries); when short of room, view hints go from the end first. */
+ * entries), whole entries only; when short of room, view hints go from the
+ * end first, then the global ones before the last ("q quit" stays). */
 static void
 draw_hints(const char *view, const char *global, int y, int x, int w)
 {
-	char all[1024], item[128];
-	const char *p, *end, *sp;
-	size_t nview = 0, nglob = 0, k;
-	int used = 0;
+	const char *item[32], *p, *end, *sp;
+	size_t len[32], n = 0, nview = 0, k, total;
+	int used = 0, pass;
 
-	for (p = view; *p; p++)
-		nview += *p == '\t';
-	nview += *view != '\0';
-	for (p = global; *p; p++)
-		nglob += *p == '\t';
-	nglob += *global != '\0';
-	while (nview > 0 && hints_width(view, nview) + 3 +
-	    hints_width(global, nglob) > (size_t)w)
-		nview--;
-	/* the kept view entries, then the global ones */
-	all[0] = '\0';
-	for (p = view, k = 0; k < nview; k++) {
-		end = strchr(p, '\t');
-		if (end == NULL)
-			end = p + strlen(p);
-		snprintf(all + strlen(all), sizeof all - strlen(all), "%.*s\t",
-		    (int)(end - p), p);
-		p = *end ? end + 1 : end;
+	for (pass = 0; pass < 2; pass++) {
+		for (p = pass ? global : view; *p != '\0' && n < 32; ) {
+			end = strchr(p, '\t');
+			if (end == NULL)
+				end = p + strlen(p);
+			item[n] = p;
+			len[n++] = (size_t)(end - p);
+			p = *end ? end + 1 : end;
+		}
+		if (pass == 0)
+			nview = n;
 	}
-	snprintf(all + strlen(all), sizeof all - strlen(all), "%s", global);
-	for (p = all, k = 0; *p != '\0' && used < w; k++) {
-		end = strchr(p, '\t');
-		if (end == NULL)
-			end = p + strlen(p);
-		snprintf(item, sizeof item, "%.*s", (int)(end - p), p);
+	for (;;) {
+		for (k = 0, total = 0; k < n; k++)
+			total += (k ? 3 : 0) + str_nwidth(item[k], len[k]);
+		if (total <= (size_t)(w > 0 ? w : 0) || n <= 1)
+			break;
+		/* the last view hint, else the global one before the last */
+		k = nview > 0 ? nview - 1 : n - 2;
+		if (nview > 0)
+			nview--;
+		memmove(item + k, item + k + 1, (n - k - 1) * sizeof item[0]);
+		memmove(len + k, len + k + 1, (n - k - 1) * sizeof len[0]);
+		n--;
+	}
+	for (k = 0; k < n && used < w; k++) {
+		char buf[128];
+
+		snprintf(buf, sizeof buf, "%.*s", (int)len[k], item[k]);
 		if (k > 0) {
 			used += draw_str(y, x + used, w - used, " ", ST_HINT);
 			used += draw_str(y, x + used, w - used, G->dot, ST_HINT);
 			used += draw_str(y, x + used, w - used, " ", ST_HINT);
 		}
-		sp = strchr(item, ' ');
+		sp = strchr(buf, ' ');
 		if (sp != NULL) {
-			item[sp - item] = '\0';
-			used += draw_str(y, x + used, w - used, item, ST_HINTKEY);
+			buf[sp - buf] = '\0';
+			used += draw_str(y, x + used, w - used, buf, ST_HINTKEY);
 			used += draw_str(y, x + used, w - used, " ", ST_HINT);
 			used += draw_str(y, x + used, w - used, sp + 1, ST_HINT);
 		} else
-			used += draw_str(y, x + used, w - used, item, ST_HINTKEY);
-		p = *end ? end + 1 : end;
+			used += draw_str(y, x + used, w - used, buf, ST_HINTKEY);
 	}
 	if (used < w)
 		draw_str(y, x + used, 1, " ", ST_HINT);
@@ -1729,10 +1720,13 @@ draw_all(struct app *a)
 	tui_frame_begin(a->full);
 	a->full = 0;
 	a->cur_y = -1;
-	if (H < 10 || W < 30) {
+	if (H < MIN_LINES || W < MIN_COLS) {
+		/* short lines, the most useful first: 20x5 shows them all */
 		draw_str(0, 0, W, "terminal too small", ST_ERROR);
-		draw_fmt(1, 0, W, ST_NORMAL, "need 80x24, have %dx%d", W, H);
-		draw_str(2, 0, W, "q quits", ST_NORMAL);
+		draw_fmt(1, 0, W, ST_NORMAL, "%dx%d, need %dx%d", W, H,
+		    MIN_COLS, MIN_LINES);
+		draw_str(2, 0, W, a->pr.active || a->cf.active ?
+		    "Esc cancels" : "q quits", ST_NORMAL);
 		tui_cursor(-1, 0);
 		tui_frame_end();
 		return;
@@ -1746,12 +1740,20 @@ draw_all(struct app *a)
 		bw = W - 3 - pw;
 	else if (a->rb != NULL)
 		bh--;
+	/* each in its box: never over the borders, however narrow */
+	draw_clip(by, 1, bh, bw);
 	top->ops->draw(top, by, 1, bh, bw);
+	draw_unclip();
 	if (pw > 0) {
 		draw_vline(by, 1 + bw, bh, ST_BORDER);
+		draw_clip(by, 2 + bw, bh, pw);
 		rbpane_draw(a->rb, by, 2 + bw, bh, pw);
-	} else if (a->rb != NULL)
+		draw_unclip();
+	} else if (a->rb != NULL) {
+		draw_clip(by + bh, 1, 1, bw);
 		rbpane_bar(a->rb, by + bh, 1, bw);
+		draw_unclip();
+	}
 	draw_str(H - 3, 0, 1, G->ltee, ST_BORDER);
 	draw_hline(H - 3, 1, W - 2, ST_BORDER);
 	draw_str(H - 3, W - 1, 1, G->rtee, ST_BORDER);
@@ -1805,6 +1807,13 @@ draw_all(struct app *a)
 /* --- keys and messages -------------------------------------------- */
 
 static void
+no_suspend(struct app *a)
+{
+	app_message(a, 0, "cannot suspend: no job control here (start "
+	    "logdive from a shell to use Ctrl-Z; q quits)");
+}
+
+static void
 handle_key(struct app *a, int key)
 {
 	struct view *top = viewstack_top(&a->vs);
@@ -1815,7 +1824,8 @@ handle_key(struct app *a, int key)
 		return;
 	}
 	if (key == K_CTRL('z')) {
-		tui_suspend();
+		if (tui_suspend() != 0)
+			no_suspend(a);
 		a->full = 1;
 		return;
 	}
@@ -2103,7 +2113,7 @@ app_run(struct backend *b, const struct app_opts *o, struct ld_err *err)
 {
 	struct app app, *a = &app;
 	struct pollfd pfd[3];
-	int key, sig, redraw, timeout, i, rc;
+	int key, sig, redraw, nosusp, timeout, i, rc;
 
 	memset(a, 0, sizeof *a);
 	a->b = b;
@@ -2160,11 +2170,19 @@ app_run(struct backend *b, const struct app_opts *o, struct ld_err *err)
 		}
 		if (poll(pfd, 3, timeout) == -1 && errno != EINTR)
 			fatal("poll: %s", strerror(errno));
-		redraw = 0;
-		if ((sig = tui_handle_signals(&redraw)) != 0) {
+		redraw = nosusp = 0;
+		if ((sig = tui_handle_signals(&redraw, &nosusp)) != 0) {
 			a->status = 128 + sig;
 			break;
 		}
+		/* the terminal hung up (the SSH connection or the terminal
+		 * window went away) and no SIGHUP came: do not spin on it */
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			a->status = 128 + SIGHUP;
+			break;
+		}
+		if (nosusp)
+			no_suspend(a);
 		if (redraw)
 			a->dirty = a->full = 1;
 		handle_msgs(a);

@@ -3,6 +3,7 @@
 
 #include <curses.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,11 +11,14 @@
 #include <string.h>
 
 #include "lib/strutil.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "tui/tui.h"
 
 static attr_t	style_attr[ST_COUNT];
 static short	style_pair[ST_COUNT];
+/* the box drawing is clipped to, besides the screen (draw_clip) */
+static int	clip_y0, clip_y1 = INT_MAX, clip_x0, clip_x1 = INT_MAX;
 
 void
 draw_init(int colour)
@@ -76,20 +80,46 @@ draw_init(int colour)
 	}
 }
 
+void
+draw_clip(int y, int x, int h, int w)
+{
+	clip_y0 = y;
+	clip_y1 = h > 0 ? y + h : y;
+	clip_x0 = x;
+	clip_x1 = w > 0 ? x + w : x;
+}
+
+void
+draw_unclip(void)
+{
+	clip_y0 = clip_x0 = 0;
+	clip_y1 = clip_x1 = INT_MAX;
+}
+
 static int
 visible_row(int y)
 {
-	return y >= 0 && y < LINES;
+	return y >= 0 && y < LINES && y >= clip_y0 && y < clip_y1;
 }
 
-/* Clip [x, x + w) to the screen; returns the usable width. */
+/* The first column past the drawable area. */
+static int
+right_edge(void)
+{
+	return clip_x1 < COLS ? clip_x1 : COLS;
+}
+
+/* Clip [x, x + w) to the screen and the clip box; returns the usable
+ * width. */
 static int
 clip(int x, int w)
 {
-	if (x < 0 || x >= COLS)
+	int right = right_edge();
+
+	if (x < 0 || x < clip_x0 || x >= right)
 		return 0;
-	if (w > COLS - x)
-		w = COLS - x;
+	if (w > right - x)
+		w = right - x;
 	return w < 0 ? 0 : w;
 }
 
@@ -115,6 +145,10 @@ draw_str(int y, int x, int w, const char *s, int st)
 {
 	size_t n, used;
 
+	/* trusted text, but a control character slipped into it (a view
+	 * that forgot str_visible) is still never sent to the terminal */
+	if (s != NULL && utf8_safe_prefix(s, strlen(s)) != strlen(s))
+		return draw_vis(y, x, w, s, strlen(s), st, NULL);
 	w = clip(x, w);
 	if (!visible_row(y) || w == 0 || s == NULL)
 		return 0;
@@ -306,8 +340,8 @@ draw_spark(int y, int x, const double *v, size_t n, double lo, double hi,
 
 	if (!visible_row(y))
 		return;
-	for (i = 0; i < n && x + (int)i < COLS; i++) {
-		if (x + (int)i < 0)
+	for (i = 0; i < n && x + (int)i < right_edge(); i++) {
+		if (x + (int)i < 0 || x + (int)i < clip_x0)
 			continue;
 		set_style((long)i == sel ? selst : st);
 		if (isnan(v[i])) {

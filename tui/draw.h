@@ -25,8 +25,16 @@ enum style {
  * reverse, underline). Called by tui_init. */
 void	draw_init(int colour);
 
+/* Clip all drawing to the box of h rows and w columns at (y, x), besides
+ * the screen, until draw_unclip: a view drawn in its box never writes over
+ * the borders around it, however narrow the terminal. */
+void	draw_clip(int y, int x, int h, int w);
+void	draw_unclip(void);
+
 /* Trusted text s (glyphs, numbers, our own labels), cut to w columns.
- * Returns the columns drawn. */
+ * Should a control character, C1 or bidi control or invalid UTF-8 be in
+ * it all the same, it is drawn as draw_vis draws it (never raw). Returns
+ * the columns drawn. */
 int	draw_str(int y, int x, int w, const char *s, int st);
 /* The same, right-aligned in [x, x + w). */
 int	draw_rstr(int y, int x, int w, const char *s, int st);

@@ -5,9 +5,16 @@
 #include "lib/timeutil.h"
 #include "lib/xalloc.h"
 
+#include <langinfo.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "lib/utf8.h"
 
 int
 out_format_parse(const char *s)
@@ -23,6 +30,173 @@ out_format_parse(const char *s)
 	if (strcmp(s, "md") == 0)
 		return OUT_MD;
 	return -1;
+}
+
+/* --- text for a terminal ------------------------------------------------ */
+
+struct ttyf {
+	FILE		*real;
+	int		 json;		/* \uXXXX escapes (the JSON stays valid) */
+	int		 ascii;		/* the locale is not UTF-8: escape non-ASCII too */
+	unsigned char	 pend[4];	/* a sequence split between two writes */
+	size_t		 npend;
+};
+
+static void
+ttyf_escape(struct ttyf *t, const unsigned char *p, size_t len, int valid)
+{
+	char e[16];
+	uint32_t cp;
+
+	if (!valid) {
+		/* a byte that is no character: JSON keeps a replacement */
+		if (t->json)
+			fputs("\\ufffd", t->real);
+		else
+			fprintf(t->real, "\\x%02x", p[0]);
+		return;
+	}
+	cp = utf8_decode((const char *)p, len);
+	if (t->json) {
+		if (cp > 0xffff)
+			snprintf(e, sizeof e, "\\u%04x\\u%04x",
+			    (unsigned)(0xd800 + ((cp - 0x10000) >> 10)),
+			    (unsigned)(0xdc00 + ((cp - 0x10000) & 0x3ff)));
+		else
+			snprintf(e, sizeof e, "\\u%04x", (unsigned)cp);
+	} else if (cp == 0x1b)
+		snprintf(e, sizeof e, "\\e");
+	else if (cp == '\r')
+		snprintf(e, sizeof e, "\\r");
+	else if (cp < 0x80)
+		snprintf(e, sizeof e, "\\x%02x", (unsigned)cp);
+	else
+		snprintf(e, sizeof e, "\\u{%04x}", (unsigned)cp);
+	fputs(e, t->real);
+}
+
+/* Write p[0..n) made safe; a sequence cut at the end waits in pend
+ * unless last. */
+static void
+ttyf_put(struct ttyf *t, const unsigned char *p, size_t n, int last)
+{
+	size_t i = 0, from = 0, len, need, k;
+	uint32_t cp;
+
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
+			i++;
+			continue;
+		}
+		fwrite(p + from, 1, i - from, t->real);
+		if (c < 0x80) {
+			ttyf_escape(t, p + i, 1, 1);
+			from = ++i;
+			continue;
+		}
+		len = utf8_valid_len((const char *)p + i, n - i);
+		if (len == 0) {
+			need = utf8_seq_len(c);
+			for (k = 1; k < need && i + k < n &&
+			    (p[i + k] & 0xc0) == 0x80; k++)
+				;
+			if (!last && need > 1 && i + k == n) {
+				/* cut by the buffer: finish it next time */
+				memcpy(t->pend, p + i, n - i);
+				t->npend = n - i;
+				return;
+			}
+			ttyf_escape(t, p + i, 1, 0);
+			from = ++i;
+			continue;
+		}
+		cp = utf8_decode((const char *)p + i, len);
+		if (utf8_cp_unsafe(cp) || t->ascii)
+			ttyf_escape(t, p + i, len, 1);
+		else
+			fwrite(p + i, 1, len, t->real);
+		from = i += len;
+	}
+	fwrite(p + from, 1, n - from, t->real);
+}
+
+static ssize_t
+ttyf_write(void *cookie, const char *buf, size_t size)
+{
+	struct ttyf *t = cookie;
+	unsigned char tmp[8];
+	size_t take, i = 0;
+
+	/* first complete the sequence a previous write left cut */
+	while (t->npend > 0 && i < size) {
+		take = t->npend;
+		memcpy(tmp, t->pend, take);
+		tmp[take] = (unsigned char)buf[i++];
+		t->npend = 0;
+		ttyf_put(t, tmp, take + 1, 0);
+	}
+	ttyf_put(t, (const unsigned char *)buf + i, size - i, 0);
+	return ferror(t->real) ? -1 : (ssize_t)size;
+}
+
+static int
+ttyf_close(void *cookie)
+{
+	struct ttyf *t = cookie;
+
+	if (t->npend > 0)
+		ttyf_put(t, t->pend, t->npend, 1);
+	t->npend = 0;
+	return 0;
+}
+
+static int
+locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 ||
+	    strcasecmp(cs, "utf8") == 0);
+}
+
+FILE *
+output_tty_begin(FILE *out, int json, struct output_tty *ot)
+{
+	static const cookie_io_functions_t io = {
+		NULL, ttyf_write, NULL, ttyf_close
+	};
+	struct ttyf *t;
+	FILE *f;
+
+	ot->real = out;
+	ot->f = out;
+	ot->cookie = NULL;
+	if (!isatty(fileno(out)))
+		return out;
+	t = xcalloc(1, sizeof *t);
+	t->real = out;
+	t->json = json;
+	t->ascii = !locale_utf8();
+	if ((f = fopencookie(t, "w", io)) == NULL) {
+		free(t);
+		return out;
+	}
+	ot->f = f;
+	ot->cookie = t;
+	return f;
+}
+
+void
+output_tty_end(struct output_tty *ot)
+{
+	if (ot->cookie == NULL)
+		return;
+	fclose(ot->f);
+	free(ot->cookie);
+	ot->cookie = NULL;
+	ot->f = ot->real;
 }
 
 /* Visible, at most cols columns (0: no limit), printed with padding. */
@@ -110,8 +284,8 @@ hits_md(const struct hitlist *l, FILE *out)
 	buf_free(&b);
 }
 
-void
-output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE *out)
+static void
+hits_write(struct backend *b, const struct hitlist *l, enum out_format f, FILE *out)
 {
 	char ts[48], lat[32], conf[32];
 
@@ -181,8 +355,8 @@ output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE 
 		    l->total);
 }
 
-void
-output_trace(struct backend *b, const char *id, const struct hitlist *l,
+static void
+trace_write(struct backend *b, const char *id, const struct hitlist *l,
     enum out_format f, FILE *out)
 {
 	struct buf bb = BUF_INIT;
@@ -289,4 +463,25 @@ output_trace(struct backend *b, const char *id, const struct hitlist *l,
 		fwrite(bb.p, 1, bb.len, out);
 		buf_free(&bb);
 	}
+}
+
+void
+output_hits(struct backend *b, const struct hitlist *l, enum out_format f, FILE *out)
+{
+	struct output_tty ot;
+
+	out = output_tty_begin(out, f == OUT_JSON || f == OUT_JSONL, &ot);
+	hits_write(b, l, f, out);
+	output_tty_end(&ot);
+}
+
+void
+output_trace(struct backend *b, const char *id, const struct hitlist *l,
+    enum out_format f, FILE *out)
+{
+	struct output_tty ot;
+
+	out = output_tty_begin(out, f == OUT_JSON || f == OUT_JSONL, &ot);
+	trace_write(b, id, l, f, out);
+	output_tty_end(&ot);
 }

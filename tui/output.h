@@ -16,7 +16,8 @@ int	out_format_parse(const char *s);
  * in the source, one per line; json prints {"total": N, "records": [...]}.
  * md prints the table's columns as a Markdown table (panels.h md_text).
  * Records are fetched with b->ops->record. Log text in table and md
- * output is made visible (no control characters reach the terminal). */
+ * output is made visible; written to a terminal, every format is passed
+ * through output_tty_begin (no control characters reach the terminal). */
 void	output_hits(struct backend *b, const struct hitlist *l, enum out_format f,
 	    FILE *out);
 
@@ -27,5 +28,22 @@ void	output_hits(struct backend *b, const struct hitlist *l, enum out_format f,
  * waterfall's columns as a Markdown table, the slowest step in bold. */
 void	output_trace(struct backend *b, const char *id, const struct hitlist *l,
 	    enum out_format f, FILE *out);
+
+/* Text for a terminal. When out is a terminal, output_tty_begin returns
+ * a stream that passes what is written to it on to out with every control
+ * character (but newline and tab), C1 control, bidi control, line or
+ * paragraph separator and invalid UTF-8 byte made visible (with json set,
+ * as \uXXXX escapes, so that JSON stays valid and means the same; else as
+ * the TUI shows them: \e, \r, \x07, \u{009b}), and, when the locale is not
+ * UTF-8, every non-ASCII character too. Otherwise it returns out itself,
+ * untouched. output_tty_end flushes and closes that stream (not out).
+ * output_hits and output_trace use it; a command printing log text
+ * elsewhere (panels) should too. */
+struct output_tty {
+	FILE	*real, *f;
+	void	*cookie;
+};
+FILE	*output_tty_begin(FILE *out, int json, struct output_tty *ot);
+void	 output_tty_end(struct output_tty *ot);
 
 #endif

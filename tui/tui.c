@@ -118,6 +118,44 @@ set_handler(int sig, void (*fn)(int), int flags)
 	sigaction(sig, &sa, NULL);
 }
 
+/* The signals the event loop handles: a blocked mask inherited across
+ * exec (some process supervisors, nohup-like wrappers) would leave
+ * logdive deaf to a resize, a hangup or a stop. */
+static void
+unblock_ours(void)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGTSTP, SIGCONT,
+	    SIGWINCH, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&set, sigs[i]);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* Can curses draw on this terminal type? Asked before anything is written
+ * to the terminal. Returns 0; 1 if terminfo does not know the type (or
+ * it is a generic one); 2 if it cannot address the cursor or clear the
+ * screen (a hard-copy or glass terminal). */
+static int
+term_usable(const char *term, int fd)
+{
+	int errret = 0, ok;
+	char *cup, *clr;
+
+	if (setupterm((char *)term, fd, &errret) != OK)
+		return 1;
+	cup = tigetstr((char *)"cup");
+	clr = tigetstr((char *)"clear");
+	ok = cup != NULL && cup != (char *)-1 && clr != NULL &&
+	    clr != (char *)-1 && tigetflag((char *)"hc") <= 0;
+	del_curterm(cur_term);
+	cur_term = NULL;
+	return ok ? 0 : 2;
+}
+
 static void
 add_reset(const char *cap)
 {
@@ -132,6 +170,8 @@ add_reset(const char *cap)
 		reset_len += n;
 	}
 }
+
+static void resize_now(void);
 
 static void
 at_exit(void)
@@ -153,7 +193,7 @@ tui_init(int force_ascii, struct ld_err *err)
 {
 	const char *term = getenv("TERM");
 	const char *nc = getenv("NO_COLOR");
-	int fd;
+	int fd, usable;
 
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");	/* see main.c */
@@ -175,6 +215,20 @@ tui_init(int force_ascii, struct ld_err *err)
 		    "panels|requests|trace ID SOURCE...", strerror(errno));
 	}
 	tty_fd = fd;
+	if ((usable = term_usable(term, tty_fd)) != 0) {
+		fclose(ttyfp);
+		ttyfp = NULL;
+		tty_fd = -1;
+		if (usable == 1)
+			return err_set(err, LD_EUSAGE, "unknown terminal type "
+			    "'%s': set TERM (e.g. TERM=xterm), or use the "
+			    "headless commands: logdive panels|requests|trace "
+			    "ID SOURCE...", term);
+		return err_set(err, LD_EUSAGE, "terminal type '%s' cannot "
+		    "move the cursor: set TERM (e.g. TERM=xterm), or use the "
+		    "headless commands: logdive panels|requests|trace ID "
+		    "SOURCE...", term);
+	}
 	have_tio = tcgetattr(tty_fd, &saved_tio) == 0;
 
 	if (pipe(sigpipe_fd) == -1)
@@ -184,6 +238,7 @@ tui_init(int force_ascii, struct ld_err *err)
 		fcntl(sigpipe_fd[fd], F_SETFD, FD_CLOEXEC);
 	}
 	/* Ours before newterm, so curses installs none of its own. */
+	unblock_ours();
 	set_handler(SIGHUP, on_async, 0);
 	set_handler(SIGTERM, on_async, 0);
 	set_handler(SIGINT, on_async, 0);
@@ -197,6 +252,11 @@ tui_init(int force_ascii, struct ld_err *err)
 	set_handler(SIGABRT, on_crash, SA_RESETHAND);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* the size is the terminal's own: LINES and COLUMNS in the
+	 * environment (exported by some shells, stale after a resize) would
+	 * otherwise win over it */
+	use_env(FALSE);
+	use_tioctl(TRUE);
 	screen = newterm(NULL, ttyfp, ttyfp);
 	if (screen == NULL) {
 		fclose(ttyfp);
@@ -223,6 +283,7 @@ tui_init(int force_ascii, struct ld_err *err)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	resize_now();
 
 	tui_colour = 0;
 	if (has_colors() && (nc == NULL || *nc == '\0')) {
@@ -307,11 +368,16 @@ resize_now(void)
 		resize_term(ws.ws_row, ws.ws_col);
 }
 
-void
+int
 tui_suspend(void)
 {
 	sigset_t set, old;
 
+	/* In the session leader's process group (logdive started by tmux,
+	 * ssh or sh -c without job control) the kernel drops SIGTSTP: there
+	 * is no shell to come back to with fg. Say so instead. */
+	if (getpgrp() == getsid(0))
+		return -1;
 	endwin();
 	fflush(ttyfp);
 	set_handler(SIGTSTP, SIG_DFL, 0);
@@ -325,10 +391,11 @@ tui_suspend(void)
 	reset_prog_mode();
 	resize_now();
 	clearok(curscr, TRUE);
+	return 0;
 }
 
 int
-tui_handle_signals(int *redraw)
+tui_handle_signals(int *redraw, int *nosuspend)
 {
 	unsigned char sig[64];
 	ssize_t n, i;
@@ -342,7 +409,8 @@ tui_handle_signals(int *redraw)
 				*redraw = 1;
 				break;
 			case SIGTSTP:
-				tui_suspend();
+				if (tui_suspend() != 0)
+					*nosuspend = 1;
 				*redraw = 1;
 				break;
 			case SIGCONT:

@@ -40,8 +40,12 @@ enum {
 /* Set up the terminal: locale, glyphs (ASCII when the codeset is not
  * UTF-8 or force_ascii), colours (none with NO_COLOR or a monochrome
  * terminal), curses on /dev/tty, signal handlers, and a fatal hook and
- * atexit handler that restore the terminal. TERM unset or "dumb", or no
- * /dev/tty: LD_EUSAGE with a message pointing to the headless commands.
+ * atexit handler that restore the terminal. TERM unset or "dumb", a type
+ * terminfo does not know or one that cannot address the cursor, or no
+ * /dev/tty: LD_EUSAGE with a one-line message pointing to the headless
+ * commands, and nothing written to the terminal. The screen size comes
+ * from the terminal (not from LINES and COLUMNS in the environment). The
+ * signals it handles are unblocked.
  * Returns 0 or the error status. */
 int	tui_init(int force_ascii, struct ld_err *err);
 
@@ -59,12 +63,15 @@ int	tui_read_key(void);
 /* Handle pending signals (after tui_signal_fd is readable): resize,
  * suspend/resume, and the ones that end the program. Returns 0, or the
  * signal number that asks to quit (SIGHUP, SIGTERM, SIGINT). Sets
- * *redraw when the screen must be redrawn in full. */
-int	tui_handle_signals(int *redraw);
+ * *redraw when the screen must be redrawn in full, *nosuspend when a
+ * SIGTSTP could not stop the process (see tui_suspend). */
+int	tui_handle_signals(int *redraw, int *nosuspend);
 
 /* Stop the process (Ctrl-Z): restore the terminal, stop, and set it up
- * again on resume. */
-void	tui_suspend(void);
+ * again on resume. Returns 0, or -1 (the terminal untouched) when there
+ * is no job control to resume it: logdive runs in its session leader's
+ * process group, where the kernel discards SIGTSTP. */
+int	tui_suspend(void);
 
 /* Screen size. */
 int	tui_lines(void);
