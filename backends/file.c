@@ -583,7 +583,9 @@ scan_range(struct scanner *sc, uint64_t start, uint64_t end, int final, _Atomic 
 		boff += i;
 		have = rest;
 		if (have == cap) {
-			cap *= 2;
+			/* a longer line: room for it, but never more than the
+			   bound and one byte (a line past it is skipped above) */
+			cap = cap > sc->fb->max_line / 2 ? sc->fb->max_line + 1 : cap * 2;
 			buf = xrealloc(buf, cap);
 		}
 	}
@@ -768,9 +770,11 @@ text_safe_cut(const struct fsrc *s, uint64_t c, uint64_t size)
 }
 
 /* Scan [from, size) of a source on up to ncpu threads, splitting at
- * newlines. */
+ * newlines. A last line without a newline is a record only if final;
+ * s->scanned is set to the offset after the last line consumed. */
 static void
-scan_source(struct backend *b, struct fsrc *s, uint16_t srcno, uint64_t from, uint64_t size)
+scan_source(struct backend *b, struct fsrc *s, uint16_t srcno, uint64_t from, uint64_t size,
+    int final)
 {
 	struct fb *fb = b->priv;
 	int nt = ncpu();
@@ -815,7 +819,7 @@ scan_source(struct backend *b, struct fsrc *s, uint16_t srcno, uint64_t from, ui
 	pthread_rwlock_unlock(&fb->lock);
 	for (int k = 0; k < nt; k++) {
 		rg[k] = (struct region){ b, s, srcno, &s->segs[seg0 + (size_t)k], cut[k],
-		    cut[k + 1], cut[k + 1], k == nt - 1 && !fb->follow,
+		    cut[k + 1], cut[k + 1], k == nt - 1 && final,
 		    k == 0 && from > 0 && s->fmt ? seg0 + 1 : 0 };
 		if (k > 0 && pthread_create(&th[k], NULL, region_main, &rg[k]) != 0)
 			region_main(&rg[k]);	/* no thread: do it here */
@@ -890,6 +894,49 @@ is_gzip(const char *name)
 	ssize_t r = pread(fd, m, 2, 0);
 	close(fd);
 	return r == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+/* Add a line to the backend's warning ("a; b"), so that one damaged file
+ * does not hide another's. */
+static void
+warn_add(struct backend *b, const char *msg)
+{
+	size_t used = strlen(b->warning);
+	snprintf(b->warning + used, sizeof b->warning - used, "%s%s", used ? "; " : "", msg);
+}
+
+#define SIG_BYTES	4096
+
+/* A signature of the up to SIG_BYTES bytes before end in fd (a file that
+ * is truncated and written again, or rewritten, changes it). Returns 0, or
+ * -1 if they cannot be read (the file is shorter than end). */
+static int
+tail_sig(int fd, uint64_t end, uint64_t *h)
+{
+	char buf[SIG_BYTES];
+	size_t n = end < SIG_BYTES ? (size_t)end : SIG_BYTES;
+	if (reader_pread(fd, buf, n, end - n) != (ssize_t)n)
+		return -1;
+	*h = hash64(buf, n);
+	return 0;
+}
+
+/* Note the signature of s up to s->scanned, taken just after a scan. */
+static void
+take_sig(struct fsrc *s)
+{
+	s->sig_ok = !s->r.spooled && tail_sig(s->r.fd, s->scanned, &s->sig) == 0;
+}
+
+/* Are the bytes up to s->scanned still the ones scanned? (A plain file
+ * only: a spool does not change.) */
+static int
+sig_same(const struct fsrc *s)
+{
+	uint64_t h;
+	if (s->r.spooled || !s->sig_ok)
+		return 1;
+	return tail_sig(s->r.fd, s->scanned, &h) == 0 && h == s->sig;
 }
 
 /* ---- text formats: detection ---- */
@@ -1111,7 +1158,7 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 		}
 		rc = reader_open(&s->r, names[i], NULL, &b->cancel_load, err);
 		if (rc != LD_OK && s->r.gz && s->r.fd >= 0) {
-			snprintf(b->warning, sizeof b->warning, "%s", err->msg);
+			warn_add(b, err->msg);
 			err_clear(err);
 			rc = LD_OK;
 		}
@@ -1156,6 +1203,87 @@ file_open(struct backend *b, const struct backend_opts *o, struct ld_err *err)
 	return LD_OK;
 }
 
+static void drop_source_records(struct backend *b, struct fsrc *s);
+
+#define SCAN_TRIES	3
+
+/* The offset just after the first newline in [from, to) of fd, or 0 if
+ * there is none. */
+static uint64_t
+next_newline(int fd, uint64_t from, uint64_t to)
+{
+	char buf[65536];
+	while (from < to) {
+		size_t want = to - from < sizeof buf ? (size_t)(to - from) : sizeof buf;
+		ssize_t got = reader_pread(fd, buf, want, from);
+		if (got <= 0)
+			return 0;
+		char *nl = memchr(buf, '\n', (size_t)got);
+		if (nl != NULL)
+			return from + (uint64_t)(nl - buf) + 1;
+		from += (uint64_t)got;
+	}
+	return 0;
+}
+
+/* Scan s from `from` to size, the size it had when the load began. A file
+ * truncated or rewritten while it is read (an fstat size below size, or
+ * other bytes before size after the scan than before it) gives records of
+ * two different files: they are dropped and the file read again from the
+ * start, up to SCAN_TRIES times; then the last scan stands, with a
+ * warning, and is not indexed. Bytes appended meanwhile are not read (a
+ * --follow poll reads them), but for a last line without a newline: if
+ * the file has grown, it was being written (it is read up to its newline
+ * if that is there now, else left for later: half a line is not an
+ * invalid record); if not, it is the file's last line, a record (without
+ * --follow). Sets s->unsaved (or not) and s->sig. */
+static void
+scan_stable(struct backend *b, struct fsrc *s, uint16_t srcno, uint64_t from, uint64_t size)
+{
+	struct fb *fb = b->priv;
+
+	for (int tries = 1;; tries++) {
+		uint64_t h0 = 0, h1;
+		struct stat st;
+		int have0 = !s->r.spooled && tail_sig(s->r.fd, size, &h0) == 0;
+		scan_source(b, s, srcno, from, size, 0);
+		if (s->r.spooled || b->cancel_load || fstat(s->r.fd, &st) != 0 ||
+		    ((uint64_t)st.st_size >= size && (!have0 ||
+		    (tail_sig(s->r.fd, size, &h1) == 0 && h1 == h0)))) {
+			s->unsaved = 1;
+			break;
+		}
+		if (tries == SCAN_TRIES) {
+			char msg[512];
+			snprintf(msg, sizeof msg, "%s changed while it was read (truncated or "
+			    "rewritten, %d times): the figures may mix its old and new lines",
+			    s->r.name, SCAN_TRIES);
+			warn_add(b, msg);
+			s->unsaved = 0;
+			break;
+		}
+		/* what was read is not one file: read it again, whole */
+		pthread_rwlock_wrlock(&fb->lock);
+		drop_source_records(b, s);
+		pthread_rwlock_unlock(&fb->lock);
+		from = 0;
+		size = (uint64_t)st.st_size;
+		s->r.st = st;
+	}
+	if (!fb->follow && !b->cancel_load && s->scanned < size) {
+		struct stat st;
+		uint64_t end = size;
+		int final = 1;
+		if (!s->r.spooled && fstat(s->r.fd, &st) == 0 && (uint64_t)st.st_size > size) {
+			end = next_newline(s->r.fd, size, (uint64_t)st.st_size);
+			final = 0;
+		}
+		if (end > s->scanned)
+			scan_source(b, s, srcno, s->scanned, end, final);
+	}
+	take_sig(s);
+}
+
 static int
 file_load(struct backend *b, struct ld_err *err)
 {
@@ -1171,7 +1299,7 @@ file_load(struct backend *b, struct ld_err *err)
 			if (rc != LD_OK && s->r.fd < 0)
 				return rc;
 			if (rc != LD_OK) {
-				snprintf(b->warning, sizeof b->warning, "%s", err->msg);
+				warn_add(b, err->msg);
 				err_clear(err);
 				rc = LD_OK;
 			}
@@ -1200,8 +1328,7 @@ file_load(struct backend *b, struct ld_err *err)
 		}
 		if (ix > 0)
 			b->progress.bytes_done += s->scanned;
-		scan_source(b, s, (uint16_t)i, ix > 0 ? s->scanned : 0, size);
-		s->unsaved = 1;
+		scan_stable(b, s, (uint16_t)i, ix > 0 ? s->scanned : 0, size);
 	}
 	for (size_t i = 0; i < fb->nsrcs && !b->cancel_load; i++)
 		note_unparsed(b, &fb->srcs[i]);
@@ -1212,7 +1339,9 @@ file_load(struct backend *b, struct ld_err *err)
 	if (b->cancel_load)
 		return err_set(err, LD_ECANCEL, "load cancelled");
 	for (size_t i = 0; i < fb->nsrcs && !b->cancel_load; i++) {
-		if (fb->srcs[i].unsaved && !(fb->cache_dir && fb->cache_dir[0] == '\0'))
+		/* never an index of records from bytes no longer in the file */
+		if (fb->srcs[i].unsaved && !(fb->cache_dir && fb->cache_dir[0] == '\0') &&
+		    sig_same(&fb->srcs[i]))
 			fileindex_save(b, &fb->srcs[i], (uint16_t)i);
 		fb->srcs[i].unsaved = 0;
 	}
@@ -1331,8 +1460,14 @@ file_panels(struct backend *b, const struct query_opts *q, struct panels *out,
 		    (long long)bucket_count(&r, width));
 	}
 	struct panels_builder *pb = panels_builder_new(&r, width);
-	int64_t span = r.end - r.start;
-	struct time_range prev = { r.start - span, r.start };
+	/* the range as long before it (the confidence trend's "previous");
+	   none when it would start before the earliest time (times from
+	   1677 to 2262 span more than int64 ns) */
+	int64_t span, pstart;
+	struct time_range prev = { r.start, r.start };
+	if (!__builtin_sub_overflow(r.end, r.start, &span) &&
+	    !__builtin_sub_overflow(r.start, span, &pstart))
+		prev.start = pstart;
 
 	for (size_t si = 0; si < fb->nsrcs && !b->cancel; si++) {
 		struct fsrc *s = &fb->srcs[si];
@@ -1473,15 +1608,29 @@ cmp_lat(const void *x, const void *y, int dir)
 static int cmp_lat_desc(const void *x, const void *y) { return cmp_lat(x, y, -1); }
 static int cmp_lat_asc(const void *x, const void *y) { return cmp_lat(x, y, 1); }
 
+/* A value as a new C string (strings unescaped, others as written; NULL
+ * for null, missing, or n 0). A NUL byte ("\u0000") would cut the string
+ * short: it becomes U+FFFD, as a lone surrogate does. */
 static char *
 dup_jv(const struct jv *v, int n)
 {
 	struct buf b = BUF_INIT;
 	if (n == 0 || v->type == JV_NULL || v->type == JV_MISSING)
 		return NULL;
-	if (v->type == JV_STRING)
+	if (v->type == JV_STRING) {
 		jscan_unescape(v, &b);
-	else
+		if (b.len > 0 && memchr(b.p, '\0', b.len) != NULL) {
+			struct buf c = BUF_INIT;
+			for (size_t i = 0; i < b.len; i++) {
+				if (b.p[i] == '\0')
+					buf_add(&c, "\xef\xbf\xbd", 3);
+				else
+					buf_addc(&c, b.p[i]);
+			}
+			buf_free(&b);
+			b = c;
+		}
+	} else
 		buf_add(&b, v->p, v->len);
 	return buf_detach(&b);
 }
@@ -1819,9 +1968,14 @@ file_record(struct backend *b, const struct hit *h, struct ld_err *err)
 		return NULL;
 	}
 	char *line = xmalloc((size_t)len + 1);
-	if (reader_pread(fd, line, len, h->loc[1]) != (ssize_t)len) {
+	ssize_t got = reader_pread(fd, line, len, h->loc[1]);
+	if (got != (ssize_t)len) {
 		free(line);
-		err_set(err, LD_ESOURCE, "cannot read %s: %s", s->r.name, strerror(errno));
+		if (got < 0)
+			err_set(err, LD_ESOURCE, "cannot read %s: %s", s->r.name, strerror(errno));
+		else
+			err_set(err, LD_ESOURCE, "%s is shorter than when it was read (truncated?): "
+			    "load it again", s->r.name);
 		return NULL;
 	}
 	line[len] = '\0';
@@ -1877,11 +2031,17 @@ file_poll(struct backend *b, struct ld_err *err)
 			continue;
 		if (stat(s->r.name, &st) != 0 || fstat(s->r.fd, &fst) != 0)
 			continue;	/* rotated away and not yet recreated */
+		if (!S_ISREG(st.st_mode))
+			continue;	/* replaced by a directory, ...: keep what was read */
 		if (st.st_ino != fst.st_ino || st.st_dev != fst.st_dev) {
 			/* rotated: read the new file from the start */
 			int fd = open(s->r.name, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
+				continue;	/* not readable (yet): keep what was read */
+			if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+				close(fd);
 				continue;
+			}
 			pthread_rwlock_wrlock(&fb->lock);
 			close(s->r.fd);
 			s->r.fd = fd;
@@ -1890,8 +2050,9 @@ file_poll(struct backend *b, struct ld_err *err)
 			pthread_rwlock_unlock(&fb->lock);
 			fst = st;
 			changed = 1;
-		} else if ((uint64_t)fst.st_size < s->scanned) {
-			/* truncated: re-read */
+		} else if ((uint64_t)fst.st_size < s->scanned || !sig_same(s)) {
+			/* truncated (and maybe written again past where it was
+			   read, as copytruncate and a busy writer do): re-read */
 			pthread_rwlock_wrlock(&fb->lock);
 			drop_source_records(b, s);
 			pthread_rwlock_unlock(&fb->lock);
@@ -1901,8 +2062,9 @@ file_poll(struct backend *b, struct ld_err *err)
 			uint64_t before = fb->nrecs;
 			if (!s->detected && s->scanned == 0)
 				detect_format(fb, s);
-			scan_source(b, s, (uint16_t)i, s->scanned, (uint64_t)fst.st_size);
+			scan_source(b, s, (uint16_t)i, s->scanned, (uint64_t)fst.st_size, 0);
 			s->r.st = fst;
+			take_sig(s);
 			if (fb->nrecs != before)
 				changed = 1;
 		}

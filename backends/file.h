@@ -59,6 +59,9 @@ struct fsrc {
 	int		 detected;	/* fmt decided (detected or forced) */
 	int64_t		 ref_t;		/* ns: the file's mtime (now for stdin), the
 					   reference of RFC 3164 years */
+	uint64_t	 sig;		/* hash of the up to 4096 bytes before scanned,
+					   taken when they were scanned (not spooled) */
+	int		 sig_ok;	/* sig is set */
 };
 
 struct fb {

@@ -1608,7 +1608,7 @@ fileindex_trace(struct backend *b, struct fsrc *src, uint16_t srcno, int by_requ
 	size_t nres = 0, cap = 0;
 	int64_t cur = -1;
 	const char *why = NULL;
-	int o, rc = SQLITE_OK, ret = -1;
+	int o, rc = SQLITE_OK, ret = -1, damaged = 0;
 
 	*out = NULL;
 	*nout = 0;
@@ -1651,13 +1651,23 @@ fileindex_trace(struct backend *b, struct fsrc *src, uint16_t srcno, int by_requ
 			why = "damaged correlation map";
 			goto done;
 		}
+		/* every entry is checked, not only those of this hash: a
+		   damaged row must not answer "no such record" */
+		uint32_t prev = 0;
 		for (int64_t i = 0; i < cn; i++) {
 			struct tent e;
 			memcpy(&e, p + i, sizeof e);
+			if (e.idx >= w.nrecs || (i > 0 && e.idx <= prev)) {
+				why = "damaged correlation map";
+				damaged = 1;
+				goto done;
+			}
+			prev = e.idx;
 			if (e.lo != (uint32_t)h)
 				continue;
-			if (e.idx >= w.nrecs || (n > 0 && e.idx <= ents[n - 1].idx)) {
+			if (n > 0 && e.idx <= ents[n - 1].idx) {
 				why = "damaged correlation map";
+				damaged = 1;
 				goto done;
 			}
 			if (n == ncap) {
@@ -1696,8 +1706,10 @@ fileindex_trace(struct backend *b, struct fsrc *src, uint16_t srcno, int by_requ
 			    want, &rc);
 			sqlite3_reset(cst);
 			if (got < 0 || recs_valid(chunk, (size_t)got, &w, srcno, &next_off) != 0) {
-				if (got != -1)
+				if (got != -1) {
 					why = "damaged chunk";
+					damaged = 1;
+				}
 				goto done;
 			}
 			rc = SQLITE_OK;
@@ -1729,7 +1741,9 @@ done:
 		ix_close(&x);
 	} else {
 		free(res);
-		if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW &&
+		if (damaged)
+			ix_discard(&x, why);	/* rebuilt by the load's save */
+		else if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW &&
 		    rc_class(rc) == IX_CORRUPT)
 			ix_discard(&x, sqlite3_errstr(rc));
 		else {

@@ -62,7 +62,9 @@ void	fileindex_save(struct backend *b, struct fsrc *src, uint16_t srcno);
  * NULL when *n is 0) with src set to srcno; their group and version are 0
  * (not resolved). Hashes can collide: confirm the id on the line. Returns
  * 0 if the index answered (*n may be 0: no such record in src), -1 if it
- * cannot answer for src as it is now (no index, stale, grown, spooled):
+ * cannot answer for src as it is now (no index, stale, grown, spooled, or
+ * damaged: every map entry of the bucket read is checked, not only those
+ * of h, and a damaged database is removed as fileindex_load removes it):
  * then load the source and search its records. */
 int	fileindex_trace(struct backend *b, struct fsrc *src, uint16_t srcno, int by_request,
 	    uint64_t h, struct rec **out, size_t *n);

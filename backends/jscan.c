@@ -389,7 +389,10 @@ num_slow(struct jv *v)
 			*dot = dp[0];
 		d = strtod(b, NULL);
 	}
-	if (errno == ERANGE && (isinf(d) || d == 0))
+	/* only a magnitude beyond double range is out of range: a total
+	   underflow (1e-400) is the nearest double, a (signed) zero, as
+	   jansson, Python and JavaScript read it */
+	if (errno == ERANGE && isinf(d))
 		v->overflow = 1;
 	errno = saved;
 	v->num = d;

@@ -14,7 +14,8 @@ enum jv_type { JV_MISSING = 0, JV_NULL, JV_FALSE, JV_TRUE, JV_NUMBER, JV_STRING,
 struct jv {
 	enum jv_type	 type;
 	uint8_t		 escaped;	/* JV_STRING holds backslash escapes */
-	uint8_t		 overflow;	/* JV_NUMBER out of double range (num = ±HUGE_VAL or 0) */
+	uint8_t		 overflow;	/* JV_NUMBER beyond double range (num = ±HUGE_VAL);
+					   a total underflow (1e-400) is 0, not overflow */
 	uint32_t	 len;		/* bytes at p */
 	const char	*p;		/* JV_STRING: between the quotes; others: the raw value text */
 	double		 num;		/* JV_NUMBER: strtod() of the text */
@@ -56,7 +57,8 @@ enum jscan_verdict {
  * when one path is spelled two ways in a record ({"a.b":1,"a":{"b":2}})
  * the value later in the line wins. JV_NUMBER values are converted (C
  * locale, correctly rounded); a number beyond double range is valid JSON
- * with overflow = 1 (num = ±HUGE_VAL, or 0 on total underflow).
+ * with overflow = 1 (num = ±HUGE_VAL); one too small for a double (1e-400)
+ * is the nearest double, ±0, with overflow = 0.
  * If shape is non-NULL it gets a hash of the key paths in order of
  * appearance (keys inside arrays and below 64 nested objects not counted;
  * keys hashed as written, escapes and all): records with the same keys in

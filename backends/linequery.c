@@ -36,8 +36,10 @@ qget(void *ctx, const char *path, struct q_val *out, size_t max)
 		case JV_FALSE: out[i].type = QV_FALSE; break;
 		case JV_TRUE: out[i].type = QV_TRUE; break;
 		case JV_NUMBER:
-			out[i].type = QV_NUMBER;
-			out[i].num = v->num;
+			/* beyond double range (1e400): not a number to compare,
+			   as the panels count it (bad_type) */
+			out[i].type = v->overflow ? QV_OTHER : QV_NUMBER;
+			out[i].num = v->overflow ? 0 : v->num;
 			break;
 		case JV_STRING:
 			out[i].type = QV_STRING;

@@ -81,6 +81,159 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* read() that retries EINTR. */
+static ssize_t
+read_some(int fd, void *p, size_t n)
+{
+	ssize_t r;
+	do
+		r = read(fd, p, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/*
+ * Decompress the gzip file in (at its start) into out, as gzip -d does:
+ * every member of a concatenation in turn; zero bytes after the last
+ * member are padding (ignored, as gzip does); other bytes after it are
+ * reported. zlib's inflate is driven directly (not gzread) so that every
+ * byte it produced before damage reaches the spool: gzread drops what the
+ * failing call decompressed, up to a buffer's worth of intact lines.
+ * Returns LD_OK; LD_ECANCEL; or LD_ESOURCE with a one-line message naming
+ * the file and the compressed byte offset of the damage (what came before
+ * it is in out, the caller keeps it). buf[0..bufsz) is scratch for the
+ * output; the input buffer is allocated here.
+ */
+static int
+gunzip(int in, int out, const char *name, char *buf, size_t bufsz,
+    _Atomic uint64_t *progress, _Atomic int *cancel, struct ld_err *err)
+{
+	const size_t insz = (size_t)1 << 17;
+	unsigned char *ibuf = xmalloc(insz);
+	z_stream zs;
+	uint64_t consumed = 0;		/* compressed bytes given to inflate, in total */
+	uint64_t mstart = 0;		/* file offset of the current member */
+	int rc = LD_OK, zr = Z_OK, eof = 0, ended = 0;
+
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		free(ibuf);
+		return err_set(err, LD_ESOURCE, "cannot read %s: out of memory", name);
+	}
+	for (;;) {
+		if (cancel && *cancel) {
+			rc = err_set(err, LD_ECANCEL, "cancelled");
+			goto out;
+		}
+		if (zs.avail_in == 0 && !eof) {
+			ssize_t r = read_some(in, ibuf, insz);
+			if (r < 0) {
+				rc = err_set(err, LD_ESOURCE, "cannot read %s: %s", name,
+				    strerror(errno));
+				goto out;
+			}
+			if (r == 0)
+				eof = 1;
+			zs.next_in = ibuf;
+			zs.avail_in = (uInt)r;
+		}
+		if (ended) {
+			/* after a member: another one, padding, or garbage */
+			if (zs.avail_in == 0 && eof)
+				break;
+			if (zs.avail_in == 1 && !eof) {
+				/* the magic may straddle two reads */
+				ibuf[0] = zs.next_in[0];
+				ssize_t r = read_some(in, ibuf + 1, insz - 1);
+				if (r < 0) {
+					rc = err_set(err, LD_ESOURCE, "cannot read %s: %s", name,
+					    strerror(errno));
+					goto out;
+				}
+				if (r == 0)
+					eof = 1;
+				zs.next_in = ibuf;
+				zs.avail_in = 1 + (uInt)r;
+			}
+			if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b) {
+				inflateReset(&zs);
+				mstart = consumed;
+				ended = 0;
+				continue;
+			}
+			/* the rest of the file: all zeros is padding */
+			uint64_t tail = 0, nonzero = 0;
+			for (;;) {
+				for (uInt i = 0; i < zs.avail_in; i++)
+					nonzero += zs.next_in[i] != 0;
+				tail += zs.avail_in;
+				zs.avail_in = 0;
+				if (eof)
+					break;
+				ssize_t r = read_some(in, ibuf, insz);
+				if (r <= 0)
+					break;
+				zs.next_in = ibuf;
+				zs.avail_in = (uInt)r;
+			}
+			if (nonzero > 0)
+				rc = err_set(err, LD_ESOURCE, "%s: %llu bytes after the end of the "
+				    "gzip data at byte %llu are not gzip (ignored: is the file "
+				    "damaged?)", name, (unsigned long long)tail,
+				    (unsigned long long)consumed);
+			break;
+		}
+		if (zs.avail_in == 0 && eof) {
+			rc = err_set(err, LD_ESOURCE, "%s: the gzip data ends early at byte %llu "
+			    "(a truncated file?); the lines before the end are kept", name,
+			    (unsigned long long)consumed);
+			break;
+		}
+		zs.next_out = (Bytef *)buf;
+		zs.avail_out = (uInt)bufsz;
+		uInt before = zs.avail_in;
+		zr = inflate(&zs, Z_NO_FLUSH);
+		consumed += before - zs.avail_in;
+		size_t produced = bufsz - zs.avail_out;
+		if (produced > 0 && write_all(out, buf, produced) != 0) {
+			rc = err_set(err, LD_ESOURCE, "cannot write a temporary copy of %s: %s",
+			    name, strerror(errno));
+			goto out;
+		}
+		if (progress)
+			*progress = consumed;
+		if (zr == Z_STREAM_END) {
+			ended = 1;
+			continue;
+		}
+		if (zr == Z_OK || zr == Z_BUF_ERROR)
+			continue;	/* Z_BUF_ERROR: wants more input */
+		if (zr == Z_MEM_ERROR) {
+			rc = err_set(err, LD_ESOURCE, "cannot read %s: out of memory", name);
+			goto out;
+		}
+		/* Z_DATA_ERROR, Z_NEED_DICT, Z_STREAM_ERROR */
+		if (zs.msg && (strcmp(zs.msg, "incorrect data check") == 0 ||
+		    strcmp(zs.msg, "incorrect length check") == 0))
+			/* the member decompressed whole, but its CRC or length
+			   is not what was written: damage somewhere in it */
+			rc = err_set(err, LD_ESOURCE, "%s: corrupt gzip data at byte %llu (%s "
+			    "of the member at byte %llu): its lines are read but may be "
+			    "damaged", name, (unsigned long long)consumed, zs.msg,
+			    (unsigned long long)mstart);
+		else
+			rc = err_set(err, LD_ESOURCE, "%s: corrupt gzip data at byte %llu (member "
+			    "at byte %llu: %s); the lines before it are kept", name,
+			    (unsigned long long)consumed, (unsigned long long)mstart,
+			    zs.msg ? zs.msg : "damaged");
+		break;
+	}
+out:
+	inflateEnd(&zs);
+	free(ibuf);
+	return rc;
+}
+
 int
 reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
     _Atomic int *cancel, struct ld_err *err)
@@ -129,44 +282,8 @@ reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 	char *buf = xmalloc(bufsz);
 	int rc = LD_OK;
 	if (s->gz) {
-		gzFile gz = gzdopen(in, "rb");
-		if (gz == NULL) {
-			close(in);
-			rc = err_set(err, LD_ESOURCE, "cannot read %s: out of memory", name);
-		} else {
-			gzbuffer(gz, 1 << 17);
-			for (;;) {
-				if (cancel && *cancel) {
-					rc = err_set(err, LD_ECANCEL, "cancelled");
-					break;
-				}
-				int r = gzread(gz, buf, (unsigned)bufsz);
-				if (r < 0) {
-					int zerr;
-					const char *msg = gzerror(gz, &zerr);
-					rc = err_set(err, LD_ESOURCE, "%s: corrupt gzip data (%s); "
-					    "the lines before it are kept", name, msg);
-					break;
-				}
-				if (r == 0) {
-					int zerr;
-					gzerror(gz, &zerr);
-					if (zerr == Z_BUF_ERROR)
-						rc = err_set(err, LD_ESOURCE, "%s: the gzip data ends "
-						    "early (a truncated file?); the lines before the "
-						    "end are kept", name);
-					break;
-				}
-				if (write_all(out, buf, (size_t)r) != 0) {
-					rc = err_set(err, LD_ESOURCE, "cannot write a temporary copy "
-					    "of %s: %s", name, strerror(errno));
-					break;
-				}
-				if (progress)
-					*progress = (uint64_t)gzoffset(gz);
-			}
-			gzclose(gz);
-		}
+		rc = gunzip(in, out, name, buf, bufsz, progress, cancel, err);
+		close(in);
 	} else {
 		for (;;) {
 			if (cancel && *cancel) {
@@ -185,7 +302,8 @@ reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 				break;
 			if (write_all(out, buf, (size_t)r) != 0) {
 				rc = err_set(err, LD_ESOURCE, "cannot write a temporary copy of "
-				    "standard input: %s", strerror(errno));
+				    "%s: %s", strcmp(name, "-") == 0 ? "standard input" : name,
+				    strerror(errno));
 				break;
 			}
 			if (progress)

@@ -26,8 +26,18 @@ struct rsrc {
 /* Open one source. For gzip (by magic bytes) and "-", decompress / copy
  * into an unlinked temporary file in $TMPDIR, adding the compressed bytes
  * read to *progress (may be NULL) and stopping early if *cancel becomes
- * non-zero. Errors: LD_ESOURCE "cannot open x: reason" / "x: corrupt gzip
- * data at byte N" (the spool keeps what was decompressed before). */
+ * non-zero. gzip is read as gzip -d reads it: every member of a
+ * concatenation, zero padding after the last one ignored. Errors:
+ * LD_ESOURCE "cannot open x: reason", "cannot read x: is a directory";
+ * for gzip, one line naming the file and the compressed byte offset:
+ * "x: corrupt gzip data at byte N (member at byte M: reason); ...",
+ * "x: corrupt gzip data at byte N (incorrect data check of the member at
+ * byte M): its lines are read but may be damaged",
+ * "x: the gzip data ends early at byte N (a truncated file?); ...",
+ * "x: N bytes after the end of the gzip data at byte M are not gzip ..."
+ * -- then s is open (s->fd >= 0) and the spool holds every byte
+ * decompressed before the damage: the caller warns and goes on. On any
+ * other error s is closed. */
 int	reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 	    _Atomic int *cancel, struct ld_err *err);
 void	reader_close(struct rsrc *s);

@@ -81,7 +81,9 @@ cached_intern(struct strmap *m, const char **cp, size_t *cl, uint32_t *cid,
 int64_t
 panels_bucket_time(const struct panels *p, size_t i)
 {
-	return p->first + (int64_t)i * p->bucket;
+	/* unsigned: from first = INT64_MIN (1677) i * bucket may pass
+	   INT64_MAX though the sum fits */
+	return (int64_t)((uint64_t)p->first + (uint64_t)i * (uint64_t)p->bucket);
 }
 
 struct panels_builder *
@@ -104,7 +106,9 @@ bucket_of(const struct panels_builder *b, int64_t t)
 {
 	if (t == TIME_NONE || t < b->r.start || t >= b->r.end)
 		return -1;
-	return (long)((t - b->first) / b->w);
+	/* unsigned: first may be INT64_MIN (a range from 1677), t - first
+	   then exceeds int64 though the bucket number fits */
+	return (long)(((uint64_t)t - (uint64_t)b->first) / (uint64_t)b->w);
 }
 
 static struct bgroup *
