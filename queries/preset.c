@@ -33,6 +33,7 @@ ld_warnf(const struct ld_warn *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	err_visible(line, sizeof line);
 	w->fn(w->arg, line);
 }
 

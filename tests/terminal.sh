@@ -722,7 +722,21 @@ sleep 0.2
 if ! grep -q "$(printf '\033')" "$tmp/tty.out"; then
 	ok "headless panels on a terminal: no escape sequence reaches it"
 else
-	skip "headless panels on a terminal" "known: tui/cli.c print_panels does not pass stdout through output_tty_begin yet (group names with escapes reach the terminal)"
+	not_ok "headless panels on a terminal: an escape sequence reached it" "$tmp/tty.out"
 fi
+# error messages and warnings quote what the user or a log gave (an id, a
+# file name): made visible wherever stderr goes
+LC_ALL=C.UTF-8 "$LOGDIVE" trace "$(printf 'x\033]0;PWNED\007\302\233y')" "$tmp/evil.jsonl" \
+    >/dev/null 2>"$tmp/err"
+st=$?
+[ $st -eq 1 ] && ! grep -q "$(printf '\033')" "$tmp/err" &&
+    grep -qF "'x\e]0;PWNED\x07\u{009b}y'" "$tmp/err"
+check $? "an error quoting an escape shows it visibly (exit $st)" "$tmp/err"
+cp "$tmp/evil.jsonl" "$tmp/$(printf 'e\033[2Jvil.jsonl')"
+printf 'not json\n' >>"$tmp/$(printf 'e\033[2Jvil.jsonl')"
+LC_ALL=C.UTF-8 "$LOGDIVE" panels -f json --log-format logfmt "$tmp/$(printf 'e\033[2Jvil.jsonl')" \
+    >/dev/null 2>"$tmp/err"
+! grep -q "$(printf '\033')" "$tmp/err" && grep -qF 'e\e[2Jvil.jsonl' "$tmp/err"
+check $? "a warning naming a file with an escape in its name shows it visibly" "$tmp/err"
 
 echo "1..$n"

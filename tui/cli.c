@@ -136,12 +136,17 @@ cli_usage(FILE *out)
 "runbooks and the journal.\n", out);
 }
 
-/* Warnings that do not stop a command (struct ld_warn). */
+/* Warnings that do not stop a command (struct ld_warn), made visible: a
+ * file name or a server's words may carry escapes. */
 static void
 cli_warn(void *arg, const char *line)
 {
+	char vis[1024];
+
 	(void)arg;
-	fprintf(stderr, "logdive: warning: %s\n", line);
+	snprintf(vis, sizeof vis, "%s", line);
+	err_visible(vis, sizeof vis);
+	fprintf(stderr, "logdive: warning: %s\n", vis);
 }
 
 static int
@@ -1099,7 +1104,12 @@ jrec_trace(struct jrec *jr, const char *id, const struct hitlist *l)
 static void
 print_panels(const struct panels *p, const struct cli *c, const char *panel, FILE *out)
 {
-	if (c->format == OUT_JSON || c->format == OUT_JSONL)
+	struct output_tty ot;
+	int json = c->format == OUT_JSON || c->format == OUT_JSONL;
+
+	/* group names and versions come from the logs: made visible on a tty */
+	out = output_tty_begin(out, json, &ot);
+	if (json)
 		panels_print_json(p, c->sources, c->nsources, out);
 	else if (c->format == OUT_CSV)
 		panels_print_csv(p, out);
@@ -1107,6 +1117,7 @@ print_panels(const struct panels *p, const struct cli *c, const char *panel, FIL
 		panels_print_md(p, panel, out);
 	else
 		panels_print_table(p, out);
+	output_tty_end(&ot);
 }
 
 static int
@@ -1242,7 +1253,7 @@ out:
 	jrec_close(&jr);
 	loader_finish(&loader);
 	if (b && b->warning[0])
-		fprintf(stderr, "logdive: warning: %s\n", b->warning);
+		cli_warn(NULL, b->warning);
 	free(group_path);
 	query_free(q);
 	backend_close(b);
@@ -1584,7 +1595,7 @@ out:
 	fflush(stdout);
 	loader_finish(&loader);
 	if (b->warning[0])
-		fprintf(stderr, "logdive: warning: %s\n", b->warning);
+		cli_warn(NULL, b->warning);
 	backend_close(b);
 	runbook_free(&rb);
 	query_thread_done();
@@ -1719,8 +1730,10 @@ run_journal(const struct cli *c)
 			errno = 0;
 			id = strtoll(c->name, &end, 10);
 			if (errno || *end || id < 1) {
-				fprintf(stderr, "logdive: journal export %s: not an investigation "
-				    "number (logdive journal list shows them)\n", c->name);
+				struct ld_err e;
+				err_set(&e, LD_EUSAGE, "journal export %s: not an investigation "
+				    "number (logdive journal list shows them)", c->name);
+				fprintf(stderr, "logdive: %s\n", e.msg);
 				return LD_EUSAGE;
 			}
 		}

@@ -422,7 +422,7 @@ test_labels(void)
 	    "stage cannot read") == 0, "a key with '\"' refused");
 	ok(logql_label(&l, "x]", &err) == NULL, "a key with ']' refused");
 	ok(logql_label(&l, "bad\xff", &err) == NULL && strcmp(err.msg,
-	    "field 'bad\xff' is not valid UTF-8") == 0, "invalid UTF-8 refused");
+	    "field 'bad\\xff' is not valid UTF-8") == 0, "invalid UTF-8 refused, the byte shown as \\xff");
 
 	/* json stage expressions */
 	{
