@@ -260,6 +260,13 @@ reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 			close(in);
 			goto fail;
 		}
+		if (S_ISCHR(s->st.st_mode) || S_ISBLK(s->st.st_mode)) {
+			/* /dev/zero would be copied into TMPDIR until it is full */
+			err_set(err, LD_ESOURCE, "cannot read %s: a device is not a log "
+			    "file (to read what it gives, pipe it: logdive - < %s)", name, name);
+			close(in);
+			goto fail;
+		}
 		m = pread(in, magic, 2, 0);
 		if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
 			s->gz = s->spooled = 1;

@@ -28,7 +28,9 @@ struct rsrc {
  * read to *progress (may be NULL) and stopping early if *cancel becomes
  * non-zero. gzip is read as gzip -d reads it: every member of a
  * concatenation, zero padding after the last one ignored. Errors:
- * LD_ESOURCE "cannot open x: reason", "cannot read x: is a directory";
+ * LD_ESOURCE "cannot open x: reason", "cannot read x: is a directory",
+ * "cannot read x: a device is not a log file (...)" (a character or block
+ * device, which would be copied to TMPDIR without end);
  * for gzip, one line naming the file and the compressed byte offset:
  * "x: corrupt gzip data at byte N (member at byte M: reason); ...",
  * "x: corrupt gzip data at byte N (incorrect data check of the member at

@@ -183,6 +183,11 @@ is "a directory among files: exit 3, one line" "$st $(cat "$tmp/dir2.err")" \
 "$LOGDIVE" panels -f json - <"$tmp/dir.jsonl" >"$tmp/dir3.out" 2>"$tmp/dir3.err"
 is "a directory on stdin: exit 3, one line" "$? $(cat "$tmp/dir3.err")" \
     "3 logdive: cannot read standard input: Is a directory"
+# a device is refused before anything is copied (/dev/zero would fill TMPDIR)
+mkdir "$tmp/devtmp"
+TMPDIR=$tmp/devtmp "$LOGDIVE" panels -f json /dev/zero >"$tmp/dev.out" 2>"$tmp/dev.err"
+is "a device: exit 3, one line, nothing spooled" "$? $(cat "$tmp/dev.err")$(ls "$tmp/devtmp")" \
+    "3 logdive: cannot read /dev/zero: a device is not a log file (to read what it gives, pipe it: logdive - < /dev/zero)"
 mkdir "$tmp/ro"
 chmod 755 "$tmp" "$tmp/ro"
 cp "$tmp/ix.head" "$tmp/ro/secret.jsonl"
@@ -330,6 +335,10 @@ for q in 'latency_ms >= 1e308:n3 n4' 'latency_ms:0:n1 n2 n7 n23' \
 done
 ld numi panels -f json "$tmp/num.jsonl"
 same_panels "numbers: the same from the index" numi num
+# the table and CSV print every number whole (1e308 was 31 wrong digits)
+ld numc requests -f csv --sort time -q 'latency_ms > 1e15' "$tmp/num.jsonl"
+is "numbers: csv latency_ms column" "$(cut -d, -f4,9 "$tmp/numc.out" | tr '\n' ' ')" \
+    "latency_ms,request_id 1e+308,n3 1.7976931348623157e+308,n4 9.2233720368547758e+18,n9 1.8446744073709552e+19,n10 1.2345678901234568e+29,n11 "
 
 # ---- 7. timestamps -----------------------------------------------------
 # id|value|time shown by requests -f csv (ms), or "-" if refused

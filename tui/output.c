@@ -229,6 +229,8 @@ fmt_opt(double v, int decimals, char *s, size_t n)
 {
 	if (isnan(v))
 		snprintf(s, n, "-");
+	else if (fabs(v) >= 1e15)	/* %f would not fit: 1e308 has 309 digits */
+		snprintf(s, n, "%.17g", v);
 	else
 		snprintf(s, n, "%.*f", decimals, v);
 }

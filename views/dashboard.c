@@ -225,8 +225,9 @@ col_range(const struct dash *d, size_t c, struct time_range *r)
 
 	if (hi > d->p.nbuckets)
 		hi = d->p.nbuckets;
-	r->start = d->p.first + (int64_t)(c * d->per) * d->p.bucket;
-	r->end = d->p.first + (int64_t)hi * d->p.bucket;
+	/* panels_bucket_time: unsigned, as first may be near INT64_MIN (1677) */
+	r->start = panels_bucket_time(&d->p, c * d->per);
+	r->end = panels_bucket_time(&d->p, hi);
 	if (r->start < d->p.range.start)
 		r->start = d->p.range.start;
 	if (r->end > d->p.range.end)
@@ -241,7 +242,7 @@ col_label(const struct dash *d, size_t c, char *out, size_t outlen)
 	char iso[40], dur[24];
 
 	col_range(d, c, &r);
-	r.start = d->p.first + (int64_t)(c * d->per) * d->p.bucket;
+	r.start = panels_bucket_time(&d->p, c * d->per);
 	time_format_iso(r.start, 0, iso, sizeof iso);
 	duration_format(d->p.bucket * (int64_t)d->per, dur, sizeof dur);
 	iso[10] = ' ';
