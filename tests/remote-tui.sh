@@ -14,6 +14,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/logdive-rtui.XXXXXX") || exit 1
 sock=ldrtui$$
 . "$srcdir/tests/lib/common.sh"
 trap 'tm kill-server >/dev/null 2>&1; stop_fakes; rm -rf "$tmp"' EXIT
+# a spare session keeps the server up between the tests' sessions: a
+# new-session racing the exit of a server whose last session was killed
+# fails with "server exited unexpectedly"
+tm new-session -d -s spare "sleep 3600"
 XDG_CACHE_HOME=$tmp/cache
 export XDG_CACHE_HOME
 range=2026-02-26T04:00:00Z..2026-02-27T04:00:00Z
