@@ -1,5 +1,6 @@
 #include "config.h"
 #include "backends/reader.h"
+#include "lib/strutil.h"
 #include "lib/xalloc.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -81,6 +83,54 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* A spool past SPOOL_SMALL leaves part of its file system free, so that a
+ * gzip bomb or an endless pipe cannot fill the disk other programs write
+ * to: 5% of it, at most SPOOL_RESERVE_MAX. A small input is copied even to
+ * a disk already that full. */
+#define SPOOL_RESERVE_MAX	((uint64_t)256 << 20)
+#define SPOOL_SMALL		((uint64_t)16 << 20)
+
+/* write_all to the spool (n <= 1 MiB), *written counting; past
+ * SPOOL_SMALL the room left on its file system is checked after each
+ * write (fstatvfs: about a microsecond per MiB). Returns 0, -1 (errno set)
+ * or -2 (the reserve is reached). */
+static int
+spool_write(int fd, const char *p, size_t n, uint64_t *written)
+{
+	struct statvfs v;
+
+	if (write_all(fd, p, n) != 0)
+		return -1;
+	*written += n;
+	if (*written >= SPOOL_SMALL && fstatvfs(fd, &v) == 0) {
+		uint64_t size = (uint64_t)v.f_blocks * v.f_frsize;
+		uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
+		uint64_t reserve = size / 20;
+		if (reserve > SPOOL_RESERVE_MAX)
+			reserve = SPOOL_RESERVE_MAX;
+		if (avail < reserve)
+			return -2;
+	}
+	return 0;
+}
+
+/* The error of a failed spool_write (rc -1 or -2) for source name. */
+static int
+spool_err(int rc, const char *name, uint64_t written, struct ld_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char sz[16];
+
+	if (rc == -2)
+		return err_set(err, LD_ESOURCE, "cannot copy %s to %s: it would leave less "
+		    "than 5%% of that disk free after %s (a gzip bomb or an endless "
+		    "input?); set TMPDIR to a larger disk", strcmp(name, "-") == 0 ?
+		    "standard input" : name, dir && *dir ? dir : "/tmp",
+		    fmt_bytes((double)written, sz, sizeof sz));
+	return err_set(err, LD_ESOURCE, "cannot write a temporary copy of %s: %s",
+	    strcmp(name, "-") == 0 ? "standard input" : name, strerror(errno));
+}
+
 /* read() that retries EINTR. */
 static ssize_t
 read_some(int fd, void *p, size_t n)
@@ -101,17 +151,20 @@ read_some(int fd, void *p, size_t n)
  * failing call decompressed, up to a buffer's worth of intact lines.
  * Returns LD_OK; LD_ECANCEL; or LD_ESOURCE with a one-line message naming
  * the file and the compressed byte offset of the damage (what came before
- * it is in out, the caller keeps it). buf[0..bufsz) is scratch for the
- * output; the input buffer is allocated here.
+ * it is in out, the caller keeps it), or with *fatal set when out cannot
+ * take more (spool_write: disk full or the reserve reached; the caller
+ * gives up). buf[0..bufsz) is scratch for the output; the input buffer is
+ * allocated here.
  */
 static int
 gunzip(int in, int out, const char *name, char *buf, size_t bufsz,
-    _Atomic uint64_t *progress, _Atomic int *cancel, struct ld_err *err)
+    _Atomic uint64_t *progress, _Atomic int *cancel, struct ld_err *err, int *fatal)
 {
 	const size_t insz = (size_t)1 << 17;
 	unsigned char *ibuf = xmalloc(insz);
 	z_stream zs;
 	uint64_t consumed = 0;		/* compressed bytes given to inflate, in total */
+	uint64_t written = 0;		/* bytes spooled */
 	uint64_t mstart = 0;		/* file offset of the current member */
 	int rc = LD_OK, zr = Z_OK, eof = 0, ended = 0;
 
@@ -195,9 +248,10 @@ gunzip(int in, int out, const char *name, char *buf, size_t bufsz,
 		zr = inflate(&zs, Z_NO_FLUSH);
 		consumed += before - zs.avail_in;
 		size_t produced = bufsz - zs.avail_out;
-		if (produced > 0 && write_all(out, buf, produced) != 0) {
-			rc = err_set(err, LD_ESOURCE, "cannot write a temporary copy of %s: %s",
-			    name, strerror(errno));
+		int w = produced > 0 ? spool_write(out, buf, produced, &written) : 0;
+		if (w != 0) {
+			rc = spool_err(w, name, written, err);
+			*fatal = 1;	/* a disk full, not a damaged file */
 			goto out;
 		}
 		if (progress)
@@ -286,10 +340,11 @@ reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 		goto fail;
 	}
 	size_t bufsz = 1 << 20;
+	uint64_t written = 0;
 	char *buf = xmalloc(bufsz);
-	int rc = LD_OK;
+	int rc = LD_OK, fatal = 0;
 	if (s->gz) {
-		rc = gunzip(in, out, name, buf, bufsz, progress, cancel, err);
+		rc = gunzip(in, out, name, buf, bufsz, progress, cancel, err, &fatal);
 		close(in);
 	} else {
 		for (;;) {
@@ -307,10 +362,9 @@ reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 			}
 			if (r == 0)
 				break;
-			if (write_all(out, buf, (size_t)r) != 0) {
-				rc = err_set(err, LD_ESOURCE, "cannot write a temporary copy of "
-				    "%s: %s", strcmp(name, "-") == 0 ? "standard input" : name,
-				    strerror(errno));
+			int w = spool_write(out, buf, (size_t)r, &written);
+			if (w != 0) {
+				rc = spool_err(w, name, written, err);
 				break;
 			}
 			if (progress)
@@ -321,7 +375,7 @@ reader_open(struct rsrc *s, const char *name, _Atomic uint64_t *progress,
 	free(buf);
 	s->fd = out;
 	/* A corrupt gzip keeps what was decompressed: report, but go on. */
-	if (rc == LD_ESOURCE && s->gz)
+	if (rc == LD_ESOURCE && s->gz && !fatal)
 		return rc;
 	if (rc != LD_OK) {
 		close(out);

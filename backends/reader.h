@@ -30,7 +30,10 @@ struct rsrc {
  * concatenation, zero padding after the last one ignored. Errors:
  * LD_ESOURCE "cannot open x: reason", "cannot read x: is a directory",
  * "cannot read x: a device is not a log file (...)" (a character or block
- * device, which would be copied to TMPDIR without end);
+ * device, which would be copied to TMPDIR without end), "cannot copy x to
+ * TMPDIR: it would leave less than 5% of that disk free..." (a spool past
+ * 16 MiB stops short of filling its disk: 5% of it stays free, at most
+ * 256 MiB);
  * for gzip, one line naming the file and the compressed byte offset:
  * "x: corrupt gzip data at byte N (member at byte M: reason); ...",
  * "x: corrupt gzip data at byte N (incorrect data check of the member at

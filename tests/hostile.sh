@@ -188,6 +188,24 @@ mkdir "$tmp/devtmp"
 TMPDIR=$tmp/devtmp "$LOGDIVE" panels -f json /dev/zero >"$tmp/dev.out" 2>"$tmp/dev.err"
 is "a device: exit 3, one line, nothing spooled" "$? $(cat "$tmp/dev.err")$(ls "$tmp/devtmp")" \
     "3 logdive: cannot read /dev/zero: a device is not a log file (to read what it gives, pipe it: logdive - < /dev/zero)"
+# a gzip bomb (200 MB of zeros in 0.2 MB) stops before its copy fills the
+# disk: 5% of it stays free (a 64 MB tmpfs as TMPDIR)
+mkdir "$tmp/bombfs"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64m tmpfs "$tmp/bombfs" 2>/dev/null; then
+	mnt=$tmp/bombfs
+	head -c 200000000 /dev/zero | gzip -1 >"$tmp/bomb.jsonl.gz"
+	TMPDIR=$tmp/bombfs "$LOGDIVE" panels -f json "$tmp/bomb.jsonl.gz" >"$tmp/bomb.out" 2>"$tmp/bomb.err"
+	st=$?
+	sed 's/after [0-9.]* MB/after N MB/' "$tmp/bomb.err" >"$tmp/bomb.msg"
+	is "a gzip bomb: exit 3, one line, the disk left with room" \
+	    "$st $(cat "$tmp/bomb.msg") $(df -k "$tmp/bombfs" | awk 'NR == 2 { print $3 < 1024 }')" \
+	    "3 logdive: cannot copy $tmp/bomb.jsonl.gz to $tmp/bombfs: it would leave less than 5% of that disk free after N MB (a gzip bomb or an endless input?); set TMPDIR to a larger disk 1"
+	umount "$tmp/bombfs" && mnt=
+	rm -f "$tmp/bomb.jsonl.gz"
+else
+	echo "ok $((n + 1)) - a gzip bomb # SKIP needs root to mount a small tmpfs"
+	n=$((n + 1))
+fi
 mkdir "$tmp/ro"
 chmod 755 "$tmp" "$tmp/ro"
 cp "$tmp/ix.head" "$tmp/ro/secret.jsonl"
