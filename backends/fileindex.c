@@ -47,6 +47,7 @@
 #include "backends/file.h"
 #include "lib/buf.h"
 #include "lib/strmap.h"
+#include "lib/strutil.h"
 #include "lib/xalloc.h"
 
 #include <errno.h>
@@ -160,19 +161,6 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-#define FNV_INIT	UINT64_C(0xcbf29ce484222325)
-
-/* FNV-1a, continued from h. */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
 
 /* Checksum of a blob: a Fletcher-style pair of sums over 8-byte words in
  * four lanes (the compiler vectorises it; about memory speed), mixed at
@@ -202,7 +190,7 @@ sum64(const void *p, size_t n)
 		r = (r ^ c[k]) * m;
 		r ^= r >> 31;
 	}
-	return fnv(r, s + i, n - i);
+	return fnv1a64(r, s + i, n - i);
 }
 
 
@@ -216,7 +204,7 @@ tail_hash(int fd, uint64_t end, uint64_t *h, int64_t *len, int *nl)
 
 	if (reader_pread(fd, buf, n, end - n) != (ssize_t)n)
 		return -1;
-	*h = fnv(FNV_INIT, buf, n);
+	*h = fnv1a64(FNV1A64_INIT, buf, n);
 	*len = (int64_t)n;
 	*nl = n == 0 || buf[n - 1] == '\n';
 	return 0;
@@ -230,26 +218,26 @@ static int64_t
 conf_hash(const struct backend *b, const struct fb *fb, const struct fsrc *src)
 {
 	static const char tag[] = "logdive-index";
-	uint64_t h = fnv(FNV_INIT, tag, sizeof tag);
+	uint64_t h = fnv1a64(FNV1A64_INIT, tag, sizeof tag);
 	uint32_t one = 1, v = IX_FORMAT;
 	uint64_t sz = sizeof(struct rec), ml = fb->max_line;
 
-	h = fnv(h, &one, sizeof one);		/* byte order */
-	h = fnv(h, &v, sizeof v);
-	h = fnv(h, &sz, sizeof sz);
-	h = fnv(h, &ml, sizeof ml);
+	h = fnv1a64(h, &one, sizeof one);		/* byte order */
+	h = fnv1a64(h, &v, sizeof v);
+	h = fnv1a64(h, &sz, sizeof sz);
+	h = fnv1a64(h, &ml, sizeof ml);
 	for (int r = 0; r < ROLE_COUNT; r++) {
 		uint32_t np = (uint32_t)b->map.npaths[r];
-		h = fnv(h, &r, sizeof r);
-		h = fnv(h, &np, sizeof np);
+		h = fnv1a64(h, &r, sizeof r);
+		h = fnv1a64(h, &np, sizeof np);
 		for (size_t i = 0; i < b->map.npaths[r]; i++)
-			h = fnv(h, b->map.paths[r][i], strlen(b->map.paths[r][i]) + 1);
+			h = fnv1a64(h, b->map.paths[r][i], strlen(b->map.paths[r][i]) + 1);
 	}
 	if (src->fmt) {
 		uint64_t fh = tf_hash(src->fmt);
-		h = fnv(h, "text", 4);
-		h = fnv(h, tf_name(src->fmt), strlen(tf_name(src->fmt)) + 1);
-		h = fnv(h, &fh, sizeof fh);
+		h = fnv1a64(h, "text", 4);
+		h = fnv1a64(h, tf_name(src->fmt), strlen(tf_name(src->fmt)) + 1);
+		h = fnv1a64(h, &fh, sizeof fh);
 	}
 	return (int64_t)h;
 }
