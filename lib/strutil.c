@@ -11,17 +11,6 @@
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
 
-/* Code points that reorder or break the line around them: never shown raw
- * (Trojan Source, CVE-2021-42574). */
-static int
-is_bidi_or_break(uint32_t cp)
-{
-	return ((cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0x200e || cp == 0x200f || cp == 0x061c ||
-	    cp == 0x2028 || cp == 0x2029);
-}
-
 int
 str_vis_next(const char *s, size_t n, int flags, char out[STRVIS_UNIT],
     size_t *adv, int *width)
@@ -58,7 +47,9 @@ str_vis_next(const char *s, size_t n, int flags, char out[STRVIS_UNIT],
 	*adv = len;
 	cp = utf8_decode(s, len);
 	w = -1;
-	if (!(flags & STRVIS_ASCII) && cp > 0x9f && !is_bidi_or_break(cp))
+	/* utf8_cp_unsafe: C1, and what reorders or breaks the line around it
+	 * (Trojan Source, CVE-2021-42574), never shown raw */
+	if (!(flags & STRVIS_ASCII) && !utf8_cp_unsafe(cp))
 		w = wcwidth((wchar_t)cp);
 	if (w < 0) {
 		snprintf(out, STRVIS_UNIT, "\\u{%04x}", (unsigned)cp);
