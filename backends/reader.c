@@ -142,6 +142,26 @@ read_some(int fd, void *p, size_t n)
 	return r;
 }
 
+/* Read more of in into ibuf[0..insz) after the zs->avail_in bytes not yet
+ * given to inflate (moved to its start). Sets *eof at the end of in.
+ * Returns 0, or -1 on a read error (errno set). */
+static int
+refill(int in, unsigned char *ibuf, size_t insz, z_stream *zs, int *eof)
+{
+	size_t keep = zs->avail_in;
+	ssize_t r;
+
+	if (keep > 0)
+		memmove(ibuf, zs->next_in, keep);
+	if ((r = read_some(in, ibuf + keep, insz - keep)) < 0)
+		return -1;
+	if (r == 0)
+		*eof = 1;
+	zs->next_in = ibuf;
+	zs->avail_in = (uInt)(keep + (size_t)r);
+	return 0;
+}
+
 /*
  * Decompress the gzip file in (at its start) into out, as gzip -d does:
  * every member of a concatenation in turn; zero bytes after the last
@@ -178,35 +198,19 @@ gunzip(int in, int out, const char *name, char *buf, size_t bufsz,
 			rc = err_set(err, LD_ECANCEL, "cancelled");
 			goto out;
 		}
-		if (zs.avail_in == 0 && !eof) {
-			ssize_t r = read_some(in, ibuf, insz);
-			if (r < 0) {
-				rc = err_set(err, LD_ESOURCE, "cannot read %s: %s", name,
-				    strerror(errno));
-				goto out;
-			}
-			if (r == 0)
-				eof = 1;
-			zs.next_in = ibuf;
-			zs.avail_in = (uInt)r;
+		if (zs.avail_in == 0 && !eof && refill(in, ibuf, insz, &zs, &eof) != 0) {
+			rc = err_set(err, LD_ESOURCE, "cannot read %s: %s", name, strerror(errno));
+			goto out;
 		}
 		if (ended) {
 			/* after a member: another one, padding, or garbage */
 			if (zs.avail_in == 0 && eof)
 				break;
-			if (zs.avail_in == 1 && !eof) {
-				/* the magic may straddle two reads */
-				ibuf[0] = zs.next_in[0];
-				ssize_t r = read_some(in, ibuf + 1, insz - 1);
-				if (r < 0) {
-					rc = err_set(err, LD_ESOURCE, "cannot read %s: %s", name,
-					    strerror(errno));
-					goto out;
-				}
-				if (r == 0)
-					eof = 1;
-				zs.next_in = ibuf;
-				zs.avail_in = 1 + (uInt)r;
+			/* the magic may straddle two reads */
+			if (zs.avail_in == 1 && !eof && refill(in, ibuf, insz, &zs, &eof) != 0) {
+				rc = err_set(err, LD_ESOURCE, "cannot read %s: %s", name,
+				    strerror(errno));
+				goto out;
 			}
 			if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b) {
 				inflateReset(&zs);

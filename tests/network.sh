@@ -100,7 +100,17 @@ ld() {
 		if [ "$_a" = -- ]; then set -- "$@" "$LOGDIVE"; else set -- "$@" "$_a"; fi
 	done
 	_t0=$(date +%s%N)
-	env "$@" >"$tmp/out/$_ln.out" 2>"$tmp/out/$_ln.err"
+	if [ -n "${_rss:-}" ]; then
+		# the peak RSS of the child (rss) in $tmp/rss
+		"$PYTHON3" -c '
+import resource, subprocess, sys
+st = subprocess.call(["env"] + sys.argv[2:], stdout=open(sys.argv[1] + ".out", "w"),
+                     stderr=open(sys.argv[1] + ".err", "w"))
+sys.stderr.write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(st)' "$tmp/out/$_ln" "$@" 2>"$tmp/rss"
+	else
+		env "$@" >"$tmp/out/$_ln.out" 2>"$tmp/out/$_ln.err"
+	fi
 	st=$?
 	ms=$((($(date +%s%N) - _t0) / 1000000))
 }
@@ -246,23 +256,9 @@ want slow3 3 "logdive: cannot connect to https://127.0.0.1:$mp: no answer within
 
 # rss NAME [VAR=VALUE...] -- ARGS: ld, and the peak RSS of logdive in $rss (KiB)
 rss() {
-	_rn=$1
-	shift
-	_i=0
-	for _a; do
-		[ $_i -eq 0 ] && set --
-		_i=1
-		if [ "$_a" = -- ]; then set -- "$@" "$LOGDIVE"; else set -- "$@" "$_a"; fi
-	done
-	_t0=$(date +%s%N)
-	"$PYTHON3" -c '
-import resource, subprocess, sys
-st = subprocess.call(["env"] + sys.argv[2:], stdout=open(sys.argv[1] + ".out", "w"),
-                     stderr=open(sys.argv[1] + ".err", "w"))
-sys.stderr.write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(st)' "$tmp/out/$_rn" "$@" 2>"$tmp/rss"
-	st=$?
-	ms=$((($(date +%s%N) - _t0) / 1000000))
+	_rss=1
+	ld "$@"
+	_rss=
 	rss=$(cat "$tmp/rss")
 }
 # an ASan build keeps freed memory in quarantine and copies on realloc
